@@ -1,0 +1,66 @@
+# Vietnamese public-services assistant. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python < 3.11, underthesea 9.5 needs >= 3.10: find a 3.10 interpreter.
+PYTHON310 ?= $(shell for p in "$$HOME"/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do [ -x "$$p" ] && echo "$$p" && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export NATIONAL_CATALOG ?= $(abspath $(CURDIR)/../shared/data/dichvucong/procedures.jsonl.gz)
+# Tests use their own database; `make run` uses DATABASE_URL or var/assistant.db.
+TEST_DB := $(CURDIR)/var/test.db
+
+.PHONY: help run test lint format unit validate model stories e2e bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@[ -n "$(PYTHON310)" ] || { echo "Python 3.10 not found (pyenv install 3.10.13)"; exit 1; }
+	[ -x $(BIN)/python ] || $(PYTHON310) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel
+	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
+	$(BIN)/pip install -q --no-deps -e .
+	@touch $@
+
+run: $(STAMP) ## set up (venv, database, seed catalog, model) and start all servers
+	$(BIN)/assistant run
+
+test: lint unit validate stories e2e ## everything CI checks
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check assistant actions tests benchmarks
+	$(BIN)/ruff format --check assistant actions tests benchmarks
+
+format: $(STAMP) ## apply ruff formatting and fixes
+	$(BIN)/ruff format assistant actions tests benchmarks
+	$(BIN)/ruff check --fix assistant actions tests benchmarks
+
+unit: $(STAMP) ## unit and component tests
+	$(BIN)/pytest -m "not e2e" -q
+
+validate: $(STAMP) ## rasa data validate
+	$(BIN)/rasa data validate --fail-on-warnings
+
+model: $(STAMP) ## train the model unless an up-to-date one exists
+	$(BIN)/assistant train
+
+stories: model ## rasa test stories through the real NLU, failing on any wrong prediction
+	rm -f $(TEST_DB)
+	DATABASE_URL=sqlite:///$(TEST_DB) $(BIN)/assistant catalog import data/catalog/seed.yml >/dev/null
+	DATABASE_URL=sqlite:///$(TEST_DB) $(BIN)/rasa test core --stories tests/test_stories.yml \
+	  --model $$($(BIN)/python -c 'from assistant.modelstore import model_path; print(model_path())') \
+	  --fail-on-prediction-errors --out results/stories
+
+e2e: model ## real servers on loopback ports, spoken to over HTTP
+	$(BIN)/pytest -m e2e -q
+
+bench: $(STAMP) ## search and import benchmarks (figures + JSON reports in benchmarks/reports)
+	$(BIN)/python benchmarks/catalog_import.py
+	$(BIN)/python benchmarks/catalog_search.py
+
+clean: ## remove the virtualenv, models, databases and reports
+	rm -rf $(VENV) models/*.tar.gz var results benchmarks/reports

@@ -1,0 +1,180 @@
+"""The only place that reads and writes the catalog tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, List
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from assistant.catalog.records import Channel, Document, LegalBasis, ProcedureRecord
+from assistant.catalog.search import Entry
+from assistant.db.models import (
+    CatalogState,
+    LegalDocument,
+    Procedure,
+    ProcedureAlias,
+    RequiredDocument,
+    SubmissionChannel,
+)
+from assistant.nlu.normalize import fold, nfc
+
+
+def _clean_alias(alias: str) -> str:
+    return " ".join(nfc(alias).split()).lower()[:255]
+
+
+class CatalogRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- writing -------------------------------------------------------------------------
+
+    def upsert(self, record: ProcedureRecord) -> bool:
+        """Insert or replace one procedure by code; returns True if it was new.
+
+        Aliases are merged, not replaced: an import must never drop what staff added.
+        """
+        procedure = self.session.execute(
+            select(Procedure).where(Procedure.code == record.code)
+        ).scalar_one_or_none()
+        created = procedure is None
+        if created:
+            procedure = Procedure(code=record.code)
+            self.session.add(procedure)
+        procedure.name = record.name
+        procedure.field = record.field[:255]
+        procedure.level = record.level[:255]
+        procedure.agencies = list(record.agencies)
+        procedure.reception_address = record.reception_address
+        procedure.steps = list(record.steps)
+        procedure.conditions = record.conditions
+        procedure.result = record.result
+        procedure.source_url = record.source_url
+        if created or record.source != "national" or procedure.source == "national":
+            procedure.source = record.source
+        procedure.updated_at = datetime.utcnow()
+        procedure.channels = [
+            SubmissionChannel(
+                position=i,
+                channel=c.channel[:64],
+                processing_time_text=c.processing_time_text,
+                processing_time_value=c.processing_time_value,
+                processing_time_unit=c.processing_time_unit,
+                fee_text=c.fee_text,
+                fee_amount=c.fee_amount,
+                description=c.description,
+            )
+            for i, c in enumerate(record.channels)
+        ]
+        procedure.documents = [
+            RequiredDocument(
+                position=i,
+                name=d.name,
+                originals=d.originals,
+                copies=d.copies,
+                form_template=d.form_template,
+                group=d.group[:255],
+            )
+            for i, d in enumerate(record.documents)
+        ]
+        procedure.legal_basis = [
+            LegalDocument(position=i, title=b.title, number=b.number[:128])
+            for i, b in enumerate(record.legal_basis)
+        ]
+        known = {fold(a.alias) for a in procedure.aliases}
+        for alias in record.aliases:
+            cleaned = _clean_alias(alias)
+            if cleaned and fold(cleaned) not in known:
+                procedure.aliases.append(ProcedureAlias(alias=cleaned, source=record.source))
+                known.add(fold(cleaned))
+        return created
+
+    def add_alias(self, code: str, alias: str, source: str = "staff") -> bool:
+        procedure = self._get(code)
+        if procedure is None:
+            raise KeyError(code)
+        cleaned = _clean_alias(alias)
+        if not cleaned or fold(cleaned) in {fold(a.alias) for a in procedure.aliases}:
+            return False
+        procedure.aliases.append(ProcedureAlias(alias=cleaned, source=source))
+        self.bump_revision()
+        return True
+
+    def bump_revision(self) -> int:
+        state = self.session.get(CatalogState, 1)
+        if state is None:
+            state = CatalogState(id=1, revision=0)
+            self.session.add(state)
+        state.revision = (state.revision or 0) + 1
+        state.changed_at = datetime.utcnow()
+        self.session.flush()
+        return state.revision
+
+    # --- reading -------------------------------------------------------------------------
+
+    def revision(self) -> int:
+        state = self.session.get(CatalogState, 1)
+        return state.revision if state else 0
+
+    def count(self) -> int:
+        return self.session.execute(select(func.count(Procedure.id))).scalar_one()
+
+    def index_entries(self) -> List[Entry]:
+        rows = self.session.execute(
+            select(Procedure).options(selectinload(Procedure.aliases))
+        ).scalars()
+        return [Entry(p.code, p.name, p.level, tuple(a.alias for a in p.aliases)) for p in rows]
+
+    def get(self, code: str) -> ProcedureRecord | None:
+        procedure = self._get(code)
+        return _to_record(procedure) if procedure else None
+
+    def _get(self, code: str) -> Procedure | None:
+        return self.session.execute(
+            select(Procedure)
+            .where(Procedure.code == code)
+            .options(
+                selectinload(Procedure.aliases),
+                selectinload(Procedure.channels),
+                selectinload(Procedure.documents),
+                selectinload(Procedure.legal_basis),
+            )
+        ).scalar_one_or_none()
+
+    def codes(self) -> Iterable[str]:
+        return self.session.execute(select(Procedure.code)).scalars().all()
+
+
+def _to_record(p: Procedure) -> ProcedureRecord:
+    return ProcedureRecord(
+        code=p.code,
+        name=p.name,
+        aliases=[a.alias for a in p.aliases],
+        field=p.field,
+        level=p.level,
+        agencies=list(p.agencies or []),
+        reception_address=p.reception_address,
+        steps=list(p.steps or []),
+        channels=[
+            Channel(
+                c.channel,
+                c.processing_time_text,
+                c.processing_time_value,
+                c.processing_time_unit,
+                c.fee_text,
+                c.fee_amount,
+                c.description,
+            )
+            for c in p.channels
+        ],
+        documents=[
+            Document(d.name, d.originals, d.copies, d.form_template, d.group) for d in p.documents
+        ],
+        conditions=p.conditions,
+        legal_basis=[LegalBasis(b.title, b.number) for b in p.legal_basis],
+        result=p.result,
+        source_url=p.source_url,
+        source=p.source,
+    )

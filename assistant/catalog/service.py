@@ -1,0 +1,99 @@
+"""Catalog questions as the dialogue needs them: which procedure is meant, and its facts.
+
+The search index lives in memory and is rebuilt when the catalog revision in the database
+changes (checked at most every ``CATALOG_REFRESH_SECONDS``), so an import or a staff alias
+is answerable within seconds without restarting or retraining anything.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import List
+
+from assistant.catalog.records import ProcedureRecord
+from assistant.catalog.repository import CatalogRepository
+from assistant.catalog.search import CatalogIndex, Hit
+from assistant.db.session import session_scope
+from assistant.settings import get_settings
+
+# A hit must explain this much of what the question says (beyond question words) to count
+# as the citizen naming a procedure, unless an alias or name appears whole.
+MIN_COVERAGE = 0.6
+# Candidates within this share of the best score make the question ambiguous.
+AMBIGUITY_RATIO = 0.85
+MAX_CHOICES = 5
+# Levels citizens deal with in person come first when we ask which procedure they mean.
+LEVEL_ORDER = ("cấp xã", "cấp tỉnh")
+
+
+@dataclass
+class Resolution:
+    kind: str  # "match" | "ambiguous" | "none"
+    code: str | None = None
+    candidates: List[Hit] = field(default_factory=list)
+
+
+def _level_rank(level: str) -> int:
+    level = level.lower()
+    for rank, name in enumerate(LEVEL_ORDER):
+        if name in level:
+            return rank
+    return len(LEVEL_ORDER)
+
+
+class CatalogService:
+    def __init__(self, database_url: str | None = None) -> None:
+        self.database_url = database_url
+        self._index: CatalogIndex | None = None
+        self._revision = -1
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def index(self) -> CatalogIndex:
+        now = time.monotonic()
+        refresh = get_settings().catalog_refresh_seconds
+        if self._index is not None and now - self._checked < refresh:
+            return self._index
+        with self._lock:
+            with session_scope(self.database_url) as session:
+                repo = CatalogRepository(session)
+                revision = repo.revision()
+                if self._index is None or revision != self._revision:
+                    self._index = CatalogIndex(repo.index_entries())
+                    self._revision = revision
+            self._checked = time.monotonic()
+        return self._index
+
+    def resolve(self, text: str) -> Resolution:
+        """Which procedure ``text`` names: one, several close ones, or none."""
+        hits = self.index().search(text or "", limit=12)
+        hits = [h for h in hits if h.phrase or h.coverage >= MIN_COVERAGE]
+        if not hits:
+            return Resolution("none")
+        best = hits[0]
+        phrase_hits = [h for h in hits if h.phrase]
+        if phrase_hits and phrase_hits[0] is best:
+            close = [h for h in phrase_hits if h.score >= best.score * AMBIGUITY_RATIO]
+        else:
+            close = [h for h in hits if h.score >= best.score * AMBIGUITY_RATIO]
+        if len(close) == 1:
+            return Resolution("match", best.code, [best])
+        close.sort(key=lambda h: (_level_rank(h.level), -h.score))
+        return Resolution("ambiguous", None, close[:MAX_CHOICES])
+
+    def get(self, code: str) -> ProcedureRecord | None:
+        with session_scope(self.database_url) as session:
+            return CatalogRepository(session).get(code)
+
+
+_services: dict = {}
+
+
+def get_service(database_url: str | None = None) -> CatalogService:
+    """One service (and index) per database per process."""
+    key = database_url or get_settings().database_url
+    if key not in _services:
+        _services[key] = CatalogService(key)
+    return _services[key]

@@ -1,0 +1,125 @@
+"""The portal's REST channel: Rasa's ``rest`` webhook, hardened for citizens' input.
+
+Differences from ``rasa.core.channels.rest.RestInput`` (same URL, same reply format):
+
+- malformed requests (invalid JSON, no ``sender``/``message``, wrong types) get a 400 with a
+  Vietnamese explanation instead of a 500 or a silent empty reply;
+- an empty message gets a polite prompt; an over-long one is cut to ``MAX_MESSAGE_CHARS``;
+- if the bot produced nothing (action server or database down, an exception) or takes longer
+  than ``REPLY_TIMEOUT`` seconds, the citizen gets an apology instead of silence; a slow turn
+  keeps running in the background so nothing the citizen said is lost;
+- message text is never written to logs (it may hold phone or ID numbers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any, Awaitable, Callable, Dict
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 5000
+MAX_SENDER_CHARS = 128
+
+APOLOGY = (
+    "Xin lỗi Anh/Chị, hệ thống đang gặp sự cố nên tôi chưa trả lời được ngay. "
+    "Anh/Chị vui lòng thử lại sau ít phút."
+)
+EMPTY_PROMPT = (
+    "Anh/Chị chưa nhập nội dung. Anh/Chị có thể hỏi tôi về giấy tờ, lệ phí, thời gian "
+    "hoặc nơi nộp hồ sơ của một thủ tục hành chính."
+)
+
+
+def _bad_request(reason: str) -> HTTPResponse:
+    return response.json(
+        {"error": "bad_request", "message": f"Yêu cầu không hợp lệ: {reason}"}, status=400
+    )
+
+
+def parse_payload(body: bytes) -> tuple:
+    """(sender, text, metadata) from a request body, or raise ValueError with the reason."""
+    import json
+
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("nội dung phải được mã hóa UTF-8") from None
+    except ValueError:
+        raise ValueError("nội dung không phải JSON hợp lệ") from None
+    if not isinstance(payload, dict):
+        raise ValueError("cần một đối tượng JSON có 'sender' và 'message'")
+    sender, text = payload.get("sender"), payload.get("message")
+    if isinstance(sender, int) and not isinstance(sender, bool):
+        sender = str(sender)
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        raise ValueError("'sender' phải là chuỗi từ 1 đến 128 ký tự")
+    if text is None:
+        text = ""
+    if not isinstance(text, str):
+        raise ValueError("'message' phải là chuỗi ký tự")
+    metadata = payload.get("metadata")
+    return (
+        sender.strip(),
+        text[:MAX_MESSAGE_CHARS],
+        metadata if isinstance(metadata, dict) else None,
+    )
+
+
+class PortalRestInput(InputChannel):
+    """``POST /webhooks/rest/webhook`` with ``{"sender": …, "message": …}``."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> PortalRestInput:
+        credentials = credentials or {}
+        timeout = credentials.get("reply_timeout") or os.environ.get("REPLY_TIMEOUT") or 10
+        return cls(float(timeout))
+
+    def __init__(self, reply_timeout: float = 10.0) -> None:
+        self.reply_timeout = reply_timeout
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = Blueprint("portal_rest_webhook", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                sender, text, metadata = parse_payload(request.body or b"")
+            except ValueError as error:
+                return _bad_request(str(error))
+            if not text.strip():
+                return response.json([{"recipient_id": sender, "text": EMPTY_PROMPT}])
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                text, collector, sender, input_channel=self.name(), metadata=metadata
+            )
+            task = asyncio.ensure_future(on_new_message(message))
+            done, _ = await asyncio.wait({task}, timeout=self.reply_timeout)
+            if task in done and task.exception() is not None:
+                logger.error("Message handling failed: %s", type(task.exception()).__name__)
+            elif task not in done:
+                logger.error(
+                    "Reply took longer than %.0f s; answered with an apology", self.reply_timeout
+                )
+                task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            messages = list(collector.messages)
+            if not messages:
+                messages = [{"recipient_id": sender, "text": APOLOGY}]
+            return response.json(messages)
+
+        return blueprint

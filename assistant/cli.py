@@ -1,0 +1,272 @@
+"""``assistant``: the operators' and developers' command line.
+
+assistant db upgrade                 migrate the database to the newest schema
+assistant catalog import PATH        import a national export (.jsonl[.gz]) or seed (.yml)
+assistant catalog search QUERY       show what the resolver finds (for staff and debugging)
+assistant catalog alias CODE ALIAS   add a colloquial name to a procedure, live at once
+assistant train [--force]            train the Rasa model unless an up-to-date one exists
+assistant web                        the portal page with the chat box (:8080)
+assistant run                        everything `make run` starts, Ctrl-C stops it all
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List
+
+from assistant.settings import PROJECT_ROOT, get_settings
+
+logger = logging.getLogger("assistant")
+
+
+def _progress(total: int | None, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=" thủ tục", mininterval=1.0)
+
+
+def _count_lines(path: Path) -> int | None:
+    import gzip
+
+    try:
+        if str(path).endswith(".gz"):
+            with gzip.open(path, "rb") as handle:
+                return sum(1 for _ in handle)
+        if str(path).endswith((".jsonl", ".json")):
+            with open(path, "rb") as handle:
+                return sum(1 for _ in handle)
+    except OSError:
+        return None
+    return None
+
+
+def cmd_db_upgrade(_: argparse.Namespace) -> int:
+    from assistant.db.migrate import upgrade
+
+    upgrade()
+    print(f"Database at the newest schema ({_safe_url(get_settings().database_url)})")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for printing."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from assistant.catalog.importer import import_catalog
+    from assistant.db.migrate import upgrade
+
+    path = Path(args.path)
+    if not path.exists():
+        print(f"Không tìm thấy tệp: {path}", file=sys.stderr)
+        return 2
+    upgrade()
+    with _progress(_count_lines(path), f"Import {path.name}") as bar:
+        report = import_catalog(path, progress=bar.update)
+    print(report.summary())
+    return 0 if report.imported else 1
+
+
+def cmd_catalog_search(args: argparse.Namespace) -> int:
+    from assistant.catalog.service import get_service
+
+    service = get_service()
+    resolution = service.resolve(args.query)
+    print(f"resolution: {resolution.kind} {resolution.code or ''}")
+    for hit in service.index().search(args.query, limit=args.limit):
+        flag = "phrase" if hit.phrase else f"cov {hit.coverage:.2f}"
+        print(f"{hit.score:7.2f}  {flag:9}  {hit.code:10}  {hit.level:18.18}  {hit.name}")
+    return 0
+
+
+def cmd_catalog_alias(args: argparse.Namespace) -> int:
+    from assistant.catalog.repository import CatalogRepository
+    from assistant.db.session import session_scope
+
+    with session_scope() as session:
+        try:
+            added = CatalogRepository(session).add_alias(args.code, args.alias)
+        except KeyError:
+            print(f"Không có thủ tục mã {args.code}", file=sys.stderr)
+            return 2
+    print("Đã thêm tên gọi." if added else "Tên gọi này đã có.")
+    return 0
+
+
+def _rasa(*args: str) -> List[str]:
+    return [sys.executable, "-m", "rasa", *args]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from assistant.modelstore import MODEL_DIR, current_model, fingerprint
+
+    existing = current_model()
+    if existing and not args.force:
+        print(f"Model up to date: {existing.relative_to(PROJECT_ROOT)}")
+        return 0
+    fp = fingerprint()
+    started = time.perf_counter()
+    result = subprocess.run(
+        _rasa("train", "--out", str(MODEL_DIR), "--fixed-model-name", f"model-{fp}"),
+        cwd=PROJECT_ROOT,
+    )
+    if result.returncode == 0:
+        print(f"Trained model-{fp} in {time.perf_counter() - started:.0f} s")
+    return result.returncode
+
+
+def cmd_web(_: argparse.Namespace) -> int:
+    from assistant.web.server import serve
+
+    serve()
+    return 0
+
+
+def _child_env() -> dict:
+    settings = get_settings()
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", settings.database_url)
+    env.setdefault("ACTION_SERVER_URL", settings.action_server_url)
+    env.setdefault("PYTHONPATH", str(PROJECT_ROOT))
+    return env
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    """Prepare what is missing, then run the three servers until Ctrl-C."""
+    from assistant.db.migrate import upgrade
+    from assistant.modelstore import current_model
+
+    settings = get_settings()
+    upgrade()
+    _import_seed_if_changed()
+    if cmd_train(argparse.Namespace(force=False)) != 0:
+        return 1
+    env = _child_env()
+    commands = {
+        "actions": _rasa(
+            "run", "actions", "--actions", "actions", "--port", str(settings.action_port)
+        ),
+        "rasa": _rasa(
+            "run",
+            "--model",
+            str(current_model()),
+            "--port",
+            str(settings.rasa_port),
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            "endpoints.yml",
+            "--cors",
+            "*",
+        ),
+        "web": [sys.executable, "-m", "assistant.cli", "web"],
+    }
+    children = {
+        name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env) for name, cmd in commands.items()
+    }
+    print(
+        f"Portal: http://{settings.web_host}:{settings.web_port}  "
+        f"REST: http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook  (Ctrl-C stops)"
+    )
+    stopping = False
+
+    def stop(*_args) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    print(f"{name} stopped with code {child.returncode}; stopping the rest")
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for child in children.values():
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return 0
+
+
+def _import_seed_if_changed() -> None:
+    """Import the seed catalog once per version of the file."""
+    import hashlib
+
+    from assistant.catalog.importer import import_catalog
+
+    settings = get_settings()
+    stamp = PROJECT_ROOT / "var" / "seed.sha256"
+    digest = hashlib.sha256(settings.seed_catalog.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text().strip() == digest + settings.database_url:
+        print("Seed catalog already imported")
+        return
+    report = import_catalog(settings.seed_catalog)
+    print(report.summary())
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest + settings.database_url)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="apply all migrations").set_defaults(func=cmd_db_upgrade)
+
+    catalog = sub.add_parser("catalog", help="procedure catalog").add_subparsers(
+        dest="catalog_command", required=True
+    )
+    p = catalog.add_parser("import", help="import a national export or a seed file")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_catalog_import)
+    p = catalog.add_parser("search", help="what the resolver finds for a question")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=8)
+    p.set_defaults(func=cmd_catalog_search)
+    p = catalog.add_parser("alias", help="add a colloquial name to a procedure")
+    p.add_argument("code")
+    p.add_argument("alias")
+    p.set_defaults(func=cmd_catalog_alias)
+
+    p = sub.add_parser("train", help="train the model unless an up-to-date one exists")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_train)
+    sub.add_parser("web", help="serve the portal page").set_defaults(func=cmd_web)
+    sub.add_parser("run", help="set up and run all servers").set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: List[str] | None = None) -> int:
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

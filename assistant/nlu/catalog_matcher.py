@@ -1,0 +1,229 @@
+"""spaCy finds procedure names and aliases in messages; the patterns come from the catalog.
+
+A blank spaCy ``vi`` pipeline is given our segmenter as its tokenizer: each token is one
+syllable, folded into ``NORM`` (no case, no diacritics, abbreviations expanded), and flagged
+with whether it starts or ends an underthesea word. A ``PhraseMatcher`` on ``NORM`` is built
+from every procedure name and alias in the database and rebuilt when the catalog revision
+changes, so a procedure imported or aliased by staff is recognised without retraining. A match
+that would start or end in the middle of an underthesea word ("sinh" inside "học sinh") is
+dropped; that check is skipped for text typed without diacritics, where segmentation is weak.
+
+The Rasa component wraps it as an entity extractor emitting ``procedure`` entities whose value
+is the matched span; the action resolves that span against the catalog.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Dict, List, Sequence, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from assistant.nlu.lexicon import expand
+from assistant.nlu.normalize import fold, has_diacritics
+from assistant.nlu.segment import segment
+
+logger = logging.getLogger(__name__)
+
+MIN_PATTERN_SYLLABLES = 2  # one syllable ("hộ", "đất") names nothing on its own
+
+
+class SyllableTokenizer:
+    """spaCy tokenizer: our segmentation, one token per syllable, word edges as extensions."""
+
+    def __init__(self, vocab) -> None:
+        self.vocab = vocab
+
+    def __call__(self, text: str):
+        from spacy.tokens import Doc
+
+        words: List[str] = []
+        norms: List[str] = []
+        starts: List[bool] = []
+        ends: List[bool] = []
+        spaces: List[bool] = []
+        offsets: List[Tuple[int, int]] = []
+        for piece in segment(text):
+            if piece.kind != "word":
+                continue
+            expanded = expand(piece.text)
+            syllables = (expanded or piece.text).split()
+            # An expanded abbreviation keeps its single original token but many norms; give
+            # it one token per expanded syllable so patterns written in full still match.
+            for i, syllable in enumerate(syllables):
+                words.append(syllable if expanded else piece.text.split()[i])
+                norms.append(fold(syllable))
+                starts.append(i == 0)
+                ends.append(i == len(syllables) - 1)
+                spaces.append(True)
+                offsets.append((piece.start, piece.end))
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        for token, norm, start, end, offset in zip(doc, norms, starts, ends, offsets):
+            token.norm_ = norm
+            token._.word_start = start
+            token._.word_end = end
+            token._.span = offset
+        return doc
+
+
+def _ensure_extensions() -> None:
+    from spacy.tokens import Token
+
+    for name, default in (("word_start", True), ("word_end", True), ("span", (0, 0))):
+        if not Token.has_extension(name):
+            Token.set_extension(name, default=default)
+
+
+class CatalogMatcher:
+    """PhraseMatcher over catalog names and aliases; knows which procedure each phrase names."""
+
+    def __init__(self, phrases: Sequence[Tuple[str, str]]) -> None:
+        import spacy
+        from spacy.matcher import PhraseMatcher
+
+        _ensure_extensions()
+        # use_pyvi=False: spaCy's own vi tokenizer would import pyvi; ours replaces it anyway.
+        self.nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"use_pyvi": False}}})
+        self.nlp.tokenizer = SyllableTokenizer(self.nlp.vocab)
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        self.codes: Dict[str, set] = {}
+        for code, phrase in phrases:
+            doc = self.nlp.make_doc(phrase)
+            if len(doc) < MIN_PATTERN_SYLLABLES:
+                continue
+            key = " ".join(t.norm_ for t in doc)
+            if key not in self.codes:
+                self.codes[key] = set()
+                self.matcher.add(key, [doc])
+            self.codes[key].add(code)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def find(self, text: str) -> List[Dict[str, Any]]:
+        """Longest non-overlapping procedure mentions: start, end, value, codes."""
+        doc = self.nlp.make_doc(text)
+        check_edges = has_diacritics(text)
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            if check_edges and not (doc[start]._.word_start and doc[end - 1]._.word_end):
+                continue
+            spans.append((start, end, self.nlp.vocab.strings[match_id]))
+        spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+        taken: set = set()
+        found = []
+        for start, end, key in spans:
+            if taken & set(range(start, end)):
+                continue
+            taken.update(range(start, end))
+            char_start, char_end = doc[start]._.span[0], doc[end - 1]._.span[1]
+            found.append(
+                {
+                    "start": char_start,
+                    "end": char_end,
+                    "value": text[char_start:char_end],
+                    "codes": sorted(self.codes[key]),
+                }
+            )
+        return sorted(found, key=lambda f: f["start"])
+
+
+def catalog_phrases(database_url: str | None = None) -> Tuple[int, List[Tuple[str, str]]]:
+    """(revision, [(code, phrase)]) from the database; names without the "Thủ tục" prefix."""
+    from assistant.catalog.repository import CatalogRepository
+    from assistant.db.session import session_scope
+
+    with session_scope(database_url) as session:
+        repo = CatalogRepository(session)
+        revision = repo.revision()
+        phrases = []
+        for entry in repo.index_entries():
+            name = entry.name
+            if fold(name).startswith("thu tuc "):
+                name = name[len("thủ tục ") :]
+            phrases.append((entry.code, name))
+            phrases.extend((entry.code, alias) for alias in entry.aliases)
+    return revision, phrases
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Marks procedure names and aliases from the live catalog as ``procedure`` entities."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            # Entity name given to matches.
+            "entity": "procedure",
+            # Seconds between checks of the catalog revision (rebuild only when it changed).
+            "refresh_seconds": 5.0,
+        }
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._matcher: CatalogMatcher | None = None
+        self._revision = -1
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CatalogEntityExtractor:
+        return cls(config)
+
+    @staticmethod
+    def required_packages() -> List[str]:
+        return ["spacy", "underthesea"]
+
+    def matcher(self) -> CatalogMatcher | None:
+        if time.monotonic() - self._checked < self.config["refresh_seconds"]:
+            return self._matcher
+        with self._lock:
+            self._checked = time.monotonic()
+            try:
+                from assistant.catalog.repository import CatalogRepository
+                from assistant.db.session import session_scope
+
+                with session_scope() as session:
+                    revision = CatalogRepository(session).revision()
+                if revision != self._revision or self._matcher is None:
+                    revision, phrases = catalog_phrases()
+                    self._matcher = CatalogMatcher(phrases)
+                    self._revision = revision
+                    logger.info("Catalog matcher rebuilt: %d phrases", len(self._matcher))
+            except Exception as error:  # noqa: BLE001 - no catalog: the action still searches
+                logger.warning("Catalog matcher unavailable: %s", type(error).__name__)
+        return self._matcher
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        matcher = self.matcher()
+        for message in messages:
+            text = message.get(TEXT)
+            if not matcher or not text:
+                continue
+            found = [
+                {
+                    "entity": self.config["entity"],
+                    "start": f["start"],
+                    "end": f["end"],
+                    "value": f["value"],
+                    "confidence": 1.0,
+                }
+                for f in matcher.find(text)
+            ]
+            entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages

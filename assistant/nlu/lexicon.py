@@ -1,0 +1,81 @@
+"""Abbreviations and teencode citizens type, mapped to the words they stand for.
+
+Keys are lower case without diacritics, with "đ" written "d", so "đkkd", "dkkd" and "ĐKKD" are
+one entry. A token that carries any other diacritic is a real word, never an abbreviation
+("hồng" in "sổ hồng" is not "hong" = "không"). Only whole tokens are rewritten, and protected
+pieces (codes, numbers, URLs) never reach this table. Ambiguous short forms are left out on
+purpose: "k" ("không" or "nghìn" in "50k"), "vay" ("vậy" or a loan), "a"/"c"/"e".
+"""
+
+from __future__ import annotations
+
+from typing import Dict
+
+from assistant.nlu.normalize import has_diacritics
+
+ABBREVIATIONS: Dict[str, str] = {
+    # administrative abbreviations
+    "cccd": "căn cước công dân",
+    "cmnd": "chứng minh nhân dân",
+    "cmt": "chứng minh nhân dân",
+    "gplx": "giấy phép lái xe",
+    "gpxd": "giấy phép xây dựng",
+    "gpkd": "giấy phép kinh doanh",
+    "dkkd": "đăng ký kinh doanh",
+    "hkd": "hộ kinh doanh",
+    "ubnd": "ủy ban nhân dân",
+    "hdnd": "hội đồng nhân dân",
+    "hs": "hồ sơ",
+    "kq": "kết quả",
+    "tthc": "thủ tục hành chính",
+    "gcn": "giấy chứng nhận",
+    "qsdd": "quyền sử dụng đất",
+    "gcnqsdd": "giấy chứng nhận quyền sử dụng đất",
+    "lltp": "lý lịch tư pháp",
+    "dvc": "dịch vụ công",
+    "bhxh": "bảo hiểm xã hội",
+    "bhyt": "bảo hiểm y tế",
+    "sdt": "số điện thoại",
+    "dt": "điện thoại",
+    "dk": "đăng ký",
+    "dky": "đăng ký",
+    "dki": "đăng ký",
+    "tp": "thành phố",
+    # teencode
+    "ko": "không",
+    "hok": "không",
+    "hong": "không",
+    "kh": "không",
+    "khg": "không",
+    "kg": "không",
+    "dc": "được",
+    "j": "gì",
+    "z": "vậy",
+    "v": "vậy",
+    "bn": "bao nhiêu",
+    "bnhieu": "bao nhiêu",
+    "mk": "mình",
+    "mik": "mình",
+    "mn": "mọi người",
+    "ad": "admin",
+    "ng": "người",
+    "nc": "nước",
+    "r": "rồi",
+    "ntn": "như thế nào",
+    "bh": "bao giờ",
+    "bgio": "bao giờ",
+    "vs": "với",
+    "ms": "mới",
+    "lm": "làm",
+    "trc": "trước",
+    "nhiu": "nhiêu",
+    "thoi": "thôi",
+}
+
+
+def expand(token: str) -> str | None:
+    """The full form of an abbreviation or teencode token, or None if it is not one."""
+    key = token.lower().replace("đ", "d")
+    if has_diacritics(key):
+        return None
+    return ABBREVIATIONS.get(key)

@@ -1,0 +1,68 @@
+"""Every setting the assistant reads from the environment, in one place.
+
+Read lazily through :func:`get_settings` so that importing a module never touches the
+environment or the disk; tests override values with ``monkeypatch.setenv`` and
+``get_settings.cache_clear()``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    seed_catalog: Path
+    national_catalog: Path
+    rasa_url: str
+    action_server_url: str
+    web_host: str
+    web_port: int
+    rasa_port: int
+    action_port: int
+    catalog_refresh_seconds: float
+    hotline: str
+    log_level: str
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'assistant.db'}"
+    rasa_port = int(_env("RASA_PORT", "5005"))
+    action_port = int(_env("ACTION_PORT", "5055"))
+    return Settings(
+        database_url=_env("DATABASE_URL", default_db),
+        seed_catalog=Path(
+            _env("SEED_CATALOG", str(PROJECT_ROOT / "data" / "catalog" / "seed.yml"))
+        ),
+        national_catalog=Path(
+            _env(
+                "NATIONAL_CATALOG",
+                str(PROJECT_ROOT.parent / "shared" / "data" / "dichvucong" / "procedures.jsonl.gz"),
+            )
+        ),
+        rasa_url=_env("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+        action_server_url=_env("ACTION_SERVER_URL", f"http://127.0.0.1:{action_port}/webhook"),
+        web_host=_env("WEB_HOST", "127.0.0.1"),
+        web_port=int(_env("WEB_PORT", "8080")),
+        rasa_port=rasa_port,
+        action_port=action_port,
+        # How often a long-running process checks whether the catalog changed (imports,
+        # staff edits) and rebuilds its in-memory search index and phrase matcher.
+        catalog_refresh_seconds=float(_env("CATALOG_REFRESH_SECONDS", "2")),
+        # The public hotline shown when a citizen asks for a person; empty = refer to the
+        # number printed on the receipt (we never invent a phone number).
+        hotline=_env("ASSISTANT_HOTLINE", ""),
+        log_level=_env("LOG_LEVEL", "INFO"),
+    )

@@ -1,0 +1,75 @@
+"""The demo portal page (aiohttp) with a chat box that talks to Rasa's REST channel.
+
+The page calls ``/api/chat`` on this server, which forwards to Rasa; the browser therefore
+needs no CORS, and when Rasa is down the citizen still gets a polite apology.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from assistant.channels.rest import APOLOGY, MAX_MESSAGE_CHARS
+from assistant.settings import get_settings
+
+logger = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+RASA_TIMEOUT = aiohttp.ClientTimeout(total=15)
+
+
+async def index(_: web.Request) -> web.Response:
+    return web.FileResponse(STATIC / "index.html")
+
+
+async def chat(request: web.Request) -> web.Response:
+    try:
+        payload = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return web.json_response({"error": "Nội dung không phải JSON hợp lệ."}, status=400)
+    if not isinstance(payload, dict) or not isinstance(payload.get("sender"), str):
+        return web.json_response({"error": "Cần 'sender' và 'message'."}, status=400)
+    message = payload.get("message")
+    if not isinstance(message, str):
+        return web.json_response({"error": "'message' phải là chuỗi ký tự."}, status=400)
+    body = {"sender": payload["sender"][:128], "message": message[:MAX_MESSAGE_CHARS]}
+    url = f"{request.app['rasa_url']}/webhooks/rest/webhook"
+    try:
+        async with request.app["http"].post(url, json=body, timeout=RASA_TIMEOUT) as reply:
+            if reply.status == 200:
+                return web.json_response(await reply.json())
+            if 400 <= reply.status < 500:
+                return web.json_response(await reply.json(), status=reply.status)
+            logger.error("Rasa answered %s", reply.status)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        logger.error("Rasa unreachable: %s", type(error).__name__)
+    return web.json_response([{"recipient_id": body["sender"], "text": APOLOGY}])
+
+
+async def health(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(rasa_url: str | None = None) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024)
+    app["rasa_url"] = (rasa_url or get_settings().rasa_url).rstrip("/")
+
+    async def client(app: web.Application):
+        app["http"] = aiohttp.ClientSession()
+        yield
+        await app["http"].close()
+
+    app.cleanup_ctx.append(client)
+    app.router.add_get("/", index)
+    app.router.add_get("/health", health)
+    app.router.add_post("/api/chat", chat)
+    app.router.add_static("/static/", STATIC)
+    return app
+
+
+def serve() -> None:
+    settings = get_settings()
+    web.run_app(create_app(), host=settings.web_host, port=settings.web_port, print=None)
