@@ -29,6 +29,7 @@ NOT_FOUND = (
     'thủ tục, ví dụ "đăng ký kết hôn" hoặc "cấp giấy phép xây dựng nhà ở"?'
 )
 WHICH_ONE = "Có một số thủ tục gần với câu hỏi của Anh/Chị. Anh/Chị muốn hỏi thủ tục nào?"
+MAYBE_ONE = "Tôi chưa chắc Anh/Chị hỏi thủ tục nào. Có phải một trong các thủ tục sau không?"
 
 
 def _entity_values(tracker: Tracker, name: str) -> List[str]:
@@ -64,14 +65,18 @@ class ActionAnswerProcedure(DatabaseAction):
             aspect = pending  # a bare procedure name answering our "which procedure?"
 
         resolution = self._resolve(service, tracker)
+        current = tracker.get_slot("procedure_code")
+        if resolution.weak and current:
+            resolution = Resolution("none")  # a loose guess never beats the conversation
         if resolution.kind == "match":
             return self._reply(dispatcher, service.get(resolution.code), aspect)
         if resolution.kind == "ambiguous":
             buttons = answers.choice_buttons([(h.code, h.name) for h in resolution.candidates])
-            dispatcher.utter_message(text=WHICH_ONE, buttons=buttons)
+            dispatcher.utter_message(
+                text=MAYBE_ONE if resolution.weak else WHICH_ONE, buttons=buttons
+            )
             return [SlotSet("pending_aspect", aspect)]
 
-        current = tracker.get_slot("procedure_code")
         record = service.get(current) if current else None
         if record is not None:
             return self._reply(dispatcher, record, aspect)

@@ -19,11 +19,15 @@ from assistant.db.session import session_scope
 from assistant.settings import get_settings
 
 # A hit must explain this much of what the question says (beyond question words) to count
-# as the citizen naming a procedure, unless an alias or name appears whole.
+# as the citizen naming a procedure, unless an alias or name appears whole …
 MIN_COVERAGE = 0.6
-# Candidates within this share of the best score make the question ambiguous.
+# … and between this and MIN_COVERAGE we only suggest ("did you mean one of these?").
+SUGGEST_COVERAGE = 0.3
+# Candidates within this share of the best score make the question ambiguous …
 AMBIGUITY_RATIO = 0.85
-MAX_CHOICES = 5
+# … and then the choices offered are those within this share, 3 to 5 of them.
+CHOICE_RATIO = 0.5
+MIN_CHOICES, MAX_CHOICES = 3, 5
 # Levels citizens deal with in person come first when we ask which procedure they mean.
 LEVEL_ORDER = ("cấp xã", "cấp tỉnh")
 
@@ -33,6 +37,7 @@ class Resolution:
     kind: str  # "match" | "ambiguous" | "none"
     code: str | None = None
     candidates: List[Hit] = field(default_factory=list)
+    weak: bool = False  # only loosely related candidates: a procedure in context wins
 
 
 def _level_rank(level: str) -> int:
@@ -68,9 +73,12 @@ class CatalogService:
 
     def resolve(self, text: str) -> Resolution:
         """Which procedure ``text`` names: one, several close ones, or none."""
-        hits = self.index().search(text or "", limit=12)
-        hits = [h for h in hits if h.phrase or h.coverage >= MIN_COVERAGE]
+        found = self.index().search(text or "", limit=12)
+        hits = [h for h in found if h.phrase or h.coverage >= MIN_COVERAGE]
         if not hits:
+            loose = [h for h in found if h.coverage >= SUGGEST_COVERAGE][:MIN_CHOICES]
+            if loose:
+                return Resolution("ambiguous", None, loose, weak=True)
             return Resolution("none")
         best = hits[0]
         phrase_hits = [h for h in hits if h.phrase]
@@ -80,8 +88,11 @@ class CatalogService:
             close = [h for h in hits if h.score >= best.score * AMBIGUITY_RATIO]
         if len(close) == 1:
             return Resolution("match", best.code, [best])
-        close.sort(key=lambda h: (_level_rank(h.level), -h.score))
-        return Resolution("ambiguous", None, close[:MAX_CHOICES])
+        choices = [h for h in hits if h.score >= best.score * CHOICE_RATIO][:MAX_CHOICES]
+        if len(choices) < MIN_CHOICES:
+            choices = hits[:MIN_CHOICES]
+        choices.sort(key=lambda h: (_level_rank(h.level), -h.score))
+        return Resolution("ambiguous", None, choices)
 
     def get(self, code: str) -> ProcedureRecord | None:
         with session_scope(self.database_url) as session:

@@ -224,6 +224,14 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
                 }
                 for f in matcher.find(text)
             ]
-            entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
-            message.set(ENTITIES, entities, add_to_output=True)
+            if not found:
+                continue
+            # A span grounded in the catalog beats DIET's guess of the same procedure span.
+            kept = [
+                e
+                for e in message.get(ENTITIES, [])
+                if e.get("entity") != self.config["entity"]
+                or not any(e["start"] < f["end"] and f["start"] < e["end"] for f in found)
+            ]
+            message.set(ENTITIES, kept + self.add_extractor_name(found), add_to_output=True)
         return messages

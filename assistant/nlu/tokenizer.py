@@ -5,8 +5,10 @@ text and lemma carry the normalised forms the featurizers learn from:
 
 - ``text``: the word in NFC with modern tone marks, syllables joined by "_" ("khai_sinh"),
   abbreviations expanded ("cccd" → "căn_cước_công_dân");
-- ``lemma``: the same without diacritics ("khai_sinh", "can_cuoc_cong_dan"), so a featurizer
-  with ``use_lemma: true`` sees "đăng ký" and "dang ky" as one word.
+- ``lemma``: its syllables without diacritics, space-separated ("khai sinh", "can cuoc cong
+  dan"). A featurizer with ``use_lemma: true`` re-splits it into syllables, so "đăng ký" and
+  "dang ky" give the same features even though underthesea segments text without diacritics
+  differently ("dang", "ky" instead of "đăng ký").
 
 Dossier codes, phones, dates, amounts and URLs stay single tokens (see ``segment``).
 """
@@ -35,8 +37,8 @@ def token_forms(piece: Piece, expand_abbreviations: bool = True) -> tuple:
     text = piece.text
     if expand_abbreviations:
         text = expand(text) or text
-    text = text.lower().replace(" ", "_")
-    return text, fold(text)
+    text = text.lower()
+    return text.replace(" ", "_"), fold(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)

@@ -1,0 +1,156 @@
+"""The procedure action against a real tracker, a CollectingDispatcher and a throw-away DB."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import SERVICE_APOLOGY
+from actions.procedures import ASK_WHICH, WHICH_ONE, ActionAnswerProcedure
+from assistant.catalog.service import get_service
+
+
+def tracker(
+    text: str,
+    intent: str,
+    entities: List[Dict[str, Any]] | None = None,
+    slots: Dict[str, Any] | None = None,
+) -> Tracker:
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+    }
+    return Tracker(
+        sender_id="test",
+        slots={"procedure_code": None, "pending_aspect": None, **(slots or {})},
+        latest_message=message,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+async def run(t: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerProcedure().run(dispatcher, t, {})
+    return dispatcher.messages, events
+
+
+def code_for(query: str) -> str:
+    resolution = get_service().resolve(query)
+    assert resolution.kind == "match", resolution
+    return resolution.code
+
+
+async def test_documents_come_from_the_database(seeded_database):
+    code = code_for("làm giấy khai sinh")
+    record = get_service().get(code)
+    messages, events = await run(
+        tracker("Làm giấy khai sinh cho con cần giấy tờ gì?", "ask_documents")
+    )
+    text = messages[0]["text"]
+    assert text.splitlines()[1].startswith("1. ")
+    for document in record.documents[:3]:
+        assert document.name[:40] in text
+    assert record.source_url in text
+    assert SlotSet("procedure_code", code) in events
+
+
+@pytest.mark.parametrize(
+    "intent, fact",
+    [
+        ("ask_fee", lambda r: r.channels[0].fee_text[:30]),
+        ("ask_processing_time", lambda r: r.channels[0].processing_time_text[:30]),
+        ("ask_procedure_overview", lambda r: r.steps[0][:30]),
+    ],
+)
+async def test_each_aspect_is_answered_from_the_record(seeded_database, intent, fact):
+    code = code_for("phiếu lý lịch tư pháp")
+    record = get_service().get(code)
+    messages, _ = await run(tracker("Cấp phiếu lý lịch tư pháp thì sao?", intent))
+    assert " ".join(fact(record).split()) in messages[0]["text"]
+
+
+async def test_follow_up_uses_the_procedure_in_context(seeded_database):
+    code = code_for("đăng ký kết hôn")
+    record = get_service().get(code)
+    messages, events = await run(
+        tracker("còn lệ phí thì sao?", "ask_fee", slots={"procedure_code": code})
+    )
+    assert record.name in messages[0]["text"]
+    assert SlotSet("procedure_code", code) in events
+
+
+async def test_no_procedure_and_no_context_asks_which(seeded_database):
+    messages, events = await run(tracker("mất bao lâu vậy", "ask_processing_time"))
+    assert messages[0]["text"] == ASK_WHICH
+    assert SlotSet("pending_aspect", "processing_time") in events
+
+
+async def test_pending_aspect_is_answered_once_the_name_arrives(seeded_database):
+    code = code_for("đăng ký kết hôn")
+    record = get_service().get(code)
+    messages, events = await run(
+        tracker("đăng ký kết hôn", "ask_procedure_overview", slots={"pending_aspect": "fee"})
+    )
+    assert messages[0]["text"].startswith(f"Lệ phí thủ tục {record.name}")
+    assert SlotSet("pending_aspect", None) in events
+
+
+async def test_ambiguous_name_offers_buttons_then_a_choice_answers(national_database, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", national_database)
+    from assistant.catalog import service
+    from assistant.settings import get_settings
+
+    get_settings.cache_clear()
+    service._services.clear()
+    messages, events = await run(tracker("khai sinh cần giấy tờ gì", "ask_documents"))
+    assert messages[0]["text"] == WHICH_ONE
+    buttons = messages[0]["buttons"]
+    assert 3 <= len(buttons) <= 5
+    assert all(b["payload"].startswith("/choose_procedure{") for b in buttons)
+    assert SlotSet("pending_aspect", "documents") in events
+
+    chosen = buttons[0]["payload"].split('"procedure_code":"')[1].split('"')[0]
+    record = get_service().get(chosen)
+    assert "cấp xã" in record.level.lower()  # citizen-facing level first
+    messages, events = await run(
+        tracker(
+            buttons[0]["payload"],
+            "choose_procedure",
+            entities=[{"entity": "procedure_code", "value": chosen}],
+            slots={"pending_aspect": "documents"},
+        )
+    )
+    assert messages[0]["text"].startswith(f"Hồ sơ thủ tục {record.name}")
+    assert SlotSet("procedure_code", chosen) in events
+
+
+async def test_unknown_procedure_is_said_so(seeded_database):
+    messages, _ = await run(
+        tracker(
+            "thủ tục xin giấy phép lái tàu vũ trụ cần gì",
+            "ask_documents",
+            entities=[{"entity": "procedure", "value": "giấy phép lái tàu vũ trụ"}],
+        )
+    )
+    assert "chưa tìm thấy" in messages[0]["text"] or messages[0]["text"] == ASK_WHICH
+
+
+async def test_database_down_gives_an_apology(tmp_path, monkeypatch):
+    from assistant.catalog import service
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    get_settings.cache_clear()
+    service._services.clear()
+    messages, events = await run(tracker("đăng ký kết hôn mất bao lâu", "ask_processing_time"))
+    assert messages[0]["text"] == SERVICE_APOLOGY
+    assert events == []

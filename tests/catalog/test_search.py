@@ -1,0 +1,79 @@
+"""Resolution over the catalog: diacritics, abbreviations, ambiguity, live aliases."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.catalog.repository import CatalogRepository
+from assistant.catalog.search import CatalogIndex, Entry
+from assistant.catalog.service import get_service
+from assistant.db.session import session_scope
+
+ENTRIES = [
+    Entry("A", "Thủ tục đăng ký khai sinh", "Cấp xã", ("làm giấy khai sinh",)),
+    Entry("B", "Thủ tục đăng ký khai sinh lưu động", "Cấp xã"),
+    Entry("C", "Thủ tục đăng ký kết hôn", "Cấp xã"),
+    Entry("D", "Cấp giấy phép lái xe", "Cấp tỉnh", ("bằng lái xe",)),
+    Entry("E", "Cấp thẻ căn cước", "Cấp tỉnh", ("làm căn cước",)),
+]
+
+
+@pytest.fixture(scope="module")
+def index():
+    return CatalogIndex(ENTRIES)
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ("làm giấy khai sinh cho con cần gì", "A"),
+        ("lam giay khai sinh cho con can gi", "A"),
+        ("LÀM GIẤY KHAI SINH", "A"),
+        ("đăng ký kết hôn ở đâu", "C"),
+        ("dang ky ket hon o dau", "C"),
+        ("gplx hết hạn đổi thế nào", "D"),
+        ("đổi bằng lái xe", "D"),
+        ("lam cccd o dau", "E"),
+        ("khai sinh lưu động", "B"),
+    ],
+)
+def test_top_hit(index, query, code):
+    assert index.search(query)[0].code == code
+
+
+@pytest.mark.parametrize("query", ["", "   ", "😀", "cần giấy tờ gì", "còn lệ phí thì sao?"])
+def test_question_words_alone_name_nothing(index, query):
+    hits = index.search(query)
+    assert not hits or hits[0].coverage < 0.6 and not hits[0].phrase
+
+
+def test_alias_phrase_is_flagged(index):
+    [hit, *_] = index.search("làm giấy khai sinh cho bé")
+    assert hit.phrase and hit.code == "A"
+
+
+def test_ambiguous_and_clear_names_over_the_whole_catalog(national_database):
+    service = get_service(national_database)
+    ambiguous = service.resolve("khai sinh")
+    assert ambiguous.kind == "ambiguous"
+    assert 3 <= len(ambiguous.candidates) <= 5
+    levels = [h.level.lower() for h in ambiguous.candidates]
+    assert "cấp xã" in levels[0]
+    clear = service.resolve("Làm giấy khai sinh cho con cần giấy tờ gì?")
+    assert clear.kind == "match"
+    assert service.resolve("còn lệ phí thì sao?").kind == "none"
+
+
+def test_a_new_alias_resolves_at_once(seeded_database):
+    service = get_service(seeded_database)
+    assert service.resolve("cho hỏi thủ tục chim cánh cụt xanh cần gì").kind == "none"
+    with session_scope(seeded_database) as s:
+        repo = CatalogRepository(s)
+        code = next(iter(repo.codes()))
+        repo.add_alias(code, "thủ tục chim cánh cụt xanh")
+    resolution = service.resolve("cho hỏi thủ tục chim cánh cụt xanh cần gì")
+    assert resolution.kind == "match" and resolution.code == code
+
+
+def test_the_whole_catalog_is_indexed(national_database):
+    assert len(get_service(national_database).index()) >= 2642

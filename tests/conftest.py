@@ -1,0 +1,62 @@
+"""Shared fixtures: a throw-away migrated database per test (or per module for the slow ones)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import PROJECT_ROOT, get_settings
+
+SEED = PROJECT_ROOT / "data" / "catalog" / "seed.yml"
+NATIONAL = Path(
+    os.environ.get(
+        "NATIONAL_CATALOG",
+        PROJECT_ROOT.parent / "shared" / "data" / "dichvucong" / "procedures.jsonl.gz",
+    )
+)
+
+
+def _fresh_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    from assistant.catalog import service
+    from assistant.db.migrate import upgrade
+
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("CATALOG_REFRESH_SECONDS", "0")
+    get_settings.cache_clear()
+    service._services.clear()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = _fresh_database(tmp_path / "test.db", monkeypatch)
+    yield url
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def seeded_database(database_url: str) -> str:
+    from assistant.catalog.importer import import_catalog
+
+    report = import_catalog(SEED, database_url)
+    assert report.imported >= 40 and not report.errors
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def national_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The whole national snapshot plus the seed, imported once per test session."""
+    if not NATIONAL.exists():
+        pytest.fail(f"national snapshot missing at {NATIONAL} (set NATIONAL_CATALOG)")
+    from assistant.catalog.importer import import_catalog
+    from assistant.db.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('national') / 'national.db'}"
+    upgrade(url)
+    import_catalog(NATIONAL, url)
+    import_catalog(SEED, url)
+    return url
