@@ -50,10 +50,11 @@ model: $(STAMP) ## train the model unless an up-to-date one exists
 
 stories: model ## rasa test stories through the real NLU, failing on any wrong prediction
 	rm -f $(TEST_DB)
+	DATABASE_URL=sqlite:///$(TEST_DB) $(BIN)/assistant catalog import $(NATIONAL_CATALOG) >/dev/null
 	DATABASE_URL=sqlite:///$(TEST_DB) $(BIN)/assistant catalog import data/catalog/seed.yml >/dev/null
 	DATABASE_URL=sqlite:///$(TEST_DB) $(BIN)/rasa test core --stories tests/test_stories.yml \
 	  --model $$($(BIN)/python -c 'from assistant.modelstore import model_path; print(model_path())') \
-	  --fail-on-prediction-errors --out results/stories
+	  --e2e --fail-on-prediction-errors --out results/stories
 
 e2e: model ## real servers on loopback ports, spoken to over HTTP
 	$(BIN)/pytest -m e2e -q

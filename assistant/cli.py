@@ -123,6 +123,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     if result.returncode == 0:
         print(f"Trained model-{fp} in {time.perf_counter() - started:.0f} s")
+        # Keep the newest three models: enough to go back, not enough to fill the disk.
+        models = sorted(MODEL_DIR.glob("model-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+        for old in models[:-3]:
+            old.unlink()
     return result.returncode
 
 
@@ -149,7 +153,7 @@ def cmd_run(_: argparse.Namespace) -> int:
 
     settings = get_settings()
     upgrade()
-    _import_seed_if_changed()
+    _import_catalogs_if_changed()
     if cmd_train(argparse.Namespace(force=False)) != 0:
         return 1
     env = _child_env()
@@ -207,22 +211,39 @@ def cmd_run(_: argparse.Namespace) -> int:
     return 0
 
 
-def _import_seed_if_changed() -> None:
-    """Import the seed catalog once per version of the file."""
+def _import_catalogs_if_changed() -> None:
+    """Import the national snapshot (when present) and then the seed, once per file version.
+
+    The seed goes last: its curated text and aliases refine the national entries it shares
+    codes with. A national file that is not there is skipped with a note, never an error.
+    """
     import hashlib
 
     from assistant.catalog.importer import import_catalog
 
+    from assistant.catalog.repository import CatalogRepository
+    from assistant.db.session import session_scope
+
     settings = get_settings()
-    stamp = PROJECT_ROOT / "var" / "seed.sha256"
-    digest = hashlib.sha256(settings.seed_catalog.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text().strip() == digest + settings.database_url:
-        print("Seed catalog already imported")
-        return
-    report = import_catalog(settings.seed_catalog)
-    print(report.summary())
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest + settings.database_url)
+    stamps = PROJECT_ROOT / "var" / "imported"
+    stamps.mkdir(parents=True, exist_ok=True)
+    with session_scope() as session:
+        if CatalogRepository(session).count() == 0:  # a new or emptied database
+            for stamp in stamps.iterdir():
+                stamp.unlink()
+    for path in (settings.national_catalog, settings.seed_catalog):
+        if not path.exists():
+            print(f"Catalog {path} not found: skipped")
+            continue
+        digest = hashlib.sha256(path.read_bytes() + settings.database_url.encode()).hexdigest()
+        stamp = stamps / digest
+        if stamp.exists():
+            print(f"Catalog {path.name} already imported")
+            continue
+        with _progress(_count_lines(path), f"Import {path.name}") as bar:
+            report = import_catalog(path, progress=bar.update)
+        print(report.summary())
+        stamp.touch()
 
 
 def build_parser() -> argparse.ArgumentParser:

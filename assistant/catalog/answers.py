@@ -27,7 +27,8 @@ def shorten(text: str, limit: int = MAX_FACT_CHARS) -> str:
 
 
 def _source(record: ProcedureRecord) -> str:
-    return f"\n\nNguồn: {record.source_url}" if record.source_url else ""
+    # One line break only: Rasa's collecting channel splits a text into messages at blank lines.
+    return f"\nNguồn: {record.source_url}" if record.source_url else ""
 
 
 def _copies(originals: int, copies: int) -> str:

@@ -43,6 +43,11 @@ class CatalogRepository:
         if created:
             procedure = Procedure(code=record.code)
             self.session.add(procedure)
+        elif record.source == "national" and procedure.source != "national":
+            # The project's curated text (seed or staff) wins over a raw national re-import;
+            # only new aliases are taken.
+            self._merge_aliases(procedure, record)
+            return False
         procedure.name = record.name
         procedure.field = record.field[:255]
         procedure.level = record.level[:255]
@@ -52,8 +57,7 @@ class CatalogRepository:
         procedure.conditions = record.conditions
         procedure.result = record.result
         procedure.source_url = record.source_url
-        if created or record.source != "national" or procedure.source == "national":
-            procedure.source = record.source
+        procedure.source = record.source
         procedure.updated_at = datetime.utcnow()
         procedure.channels = [
             SubmissionChannel(
@@ -83,13 +87,17 @@ class CatalogRepository:
             LegalDocument(position=i, title=b.title, number=b.number[:128])
             for i, b in enumerate(record.legal_basis)
         ]
+        self._merge_aliases(procedure, record)
+        return created
+
+    @staticmethod
+    def _merge_aliases(procedure: Procedure, record: ProcedureRecord) -> None:
         known = {fold(a.alias) for a in procedure.aliases}
         for alias in record.aliases:
             cleaned = _clean_alias(alias)
             if cleaned and fold(cleaned) not in known:
                 procedure.aliases.append(ProcedureAlias(alias=cleaned, source=record.source))
                 known.add(fold(cleaned))
-        return created
 
     def add_alias(self, code: str, alias: str, source: str = "staff") -> bool:
         procedure = self._get(code)

@@ -212,7 +212,3 @@ class CatalogIndex:
 def _is_syllable(term: str) -> bool:
     return " " not in term and not term.startswith("w:")
 
-
-def best_code(index: CatalogIndex, query: str) -> str | None:
-    hits = index.search(query, limit=1)
-    return hits[0].code if hits else None

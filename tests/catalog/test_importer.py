@@ -104,3 +104,18 @@ def test_staff_aliases_survive_a_reimport(database_url):
     import_catalog(SEED, database_url)
     with session_scope(database_url) as s:
         assert "tên gọi riêng của cán bộ" in CatalogRepository(s).get(code).aliases
+
+
+def test_a_national_reimport_keeps_the_curated_seed_text(database_url, tmp_path):
+    import_catalog(SEED, database_url)
+    with session_scope(database_url) as s:
+        repo = CatalogRepository(s)
+        code = next(iter(repo.codes()))
+        curated = repo.get(code)
+    path = tmp_path / "export.jsonl.gz"
+    write_jsonl(path, [{**GOOD, "ma_thu_tuc": code, "ten_thu_tuc": "Tên thô từ cổng quốc gia"}])
+    report = import_catalog(path, database_url)
+    assert report.updated == 1
+    with session_scope(database_url) as s:
+        after = CatalogRepository(s).get(code)
+    assert after.name == curated.name and after.documents == curated.documents

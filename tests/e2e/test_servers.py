@@ -23,11 +23,12 @@ from assistant.catalog.service import CatalogService
 from assistant.channels.rest import APOLOGY, EMPTY_PROMPT
 from assistant.db.migrate import upgrade
 from assistant.modelstore import current_model
-from assistant.settings import PROJECT_ROOT
+from assistant.settings import PROJECT_ROOT, get_settings
 
 pytestmark = pytest.mark.e2e
 
 SEED = PROJECT_ROOT / "data" / "catalog" / "seed.yml"
+NATIONAL = get_settings().national_catalog
 RESPONSES = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
 
 
@@ -59,6 +60,8 @@ def servers(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("e2e")
     database_url = f"sqlite:///{workdir / 'e2e.db'}"
     upgrade(database_url)
+    # As `make run` does: the whole national snapshot, then the curated seed over it.
+    assert import_catalog(NATIONAL, database_url).imported >= 2642
     import_catalog(SEED, database_url)
     ports = {name: free_port() for name in ("actions", "rasa", "web")}
     env = {
@@ -205,6 +208,17 @@ def test_issue_questions_are_answered_from_the_database(
     assert answer.rstrip().endswith(f"Nguồn: {record.source_url}")
 
 
+def test_ambiguous_name_offers_buttons_and_a_button_answers(servers):
+    [reply] = ask(servers, "khai sinh cần giấy tờ gì", "citizen-buttons").json()
+    assert 3 <= len(reply["buttons"]) <= 5
+    payload = reply["buttons"][0]["payload"]
+    code = payload.split('"procedure_code":"')[1].split('"')[0]
+    record = servers["catalog"].get(code)
+    assert "cấp xã" in record.level.lower()
+    [answer] = texts(ask(servers, payload, "citizen-buttons"))
+    assert answer.startswith(f"Hồ sơ thủ tục {record.name} gồm:")
+
+
 @pytest.mark.parametrize(
     "message, response",
     [
@@ -225,8 +239,8 @@ def test_small_talk(servers, message, response):
         "😀😀😀",
         "<script>alert('x')</script><img src=x onerror=alert(1)>",
         "'; DROP TABLE procedures; --",
-        "a" * 5000,
-        "thủ tục " * 700,
+        pytest.param("a" * 5000, id="5000-chars"),
+        pytest.param("thủ tục " * 700, id="repeated-words"),
         "\u0000\u200b\ufeff",
     ],
 )
