@@ -220,7 +220,6 @@ def _import_catalogs_if_changed() -> None:
     import hashlib
 
     from assistant.catalog.importer import import_catalog
-
     from assistant.catalog.repository import CatalogRepository
     from assistant.db.session import session_scope
 

@@ -211,4 +211,3 @@ class CatalogIndex:
 
 def _is_syllable(term: str) -> bool:
     return " " not in term and not term.startswith("w:")
-
