@@ -13,7 +13,7 @@ export NATIONAL_CATALOG ?= $(abspath $(CURDIR)/../shared/data/dichvucong/procedu
 # Tests use their own database; `make run` uses DATABASE_URL or var/assistant.db.
 TEST_DB := $(CURDIR)/var/test.db
 
-.PHONY: help run test lint format unit validate model stories e2e bench clean
+.PHONY: help run test lint format unit validate model stories e2e bench eval clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ e2e: model ## real servers on loopback ports, spoken to over HTTP
 bench: $(STAMP) ## search and import benchmarks (figures + JSON reports in benchmarks/reports)
 	$(BIN)/python benchmarks/catalog_import.py
 	$(BIN)/python benchmarks/catalog_search.py
+
+eval: model ## NLU accuracy on the held-out split (as written, stripped, informal) vs Rasa's stock pipeline
+	$(BIN)/python benchmarks/nlu_eval.py
 
 clean: ## remove the virtualenv, models, databases and reports
 	rm -rf $(VENV) models/*.tar.gz var results benchmarks/reports

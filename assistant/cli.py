@@ -109,7 +109,7 @@ def _rasa(*args: str) -> List[str]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from assistant.modelstore import MODEL_DIR, current_model, fingerprint
+    from assistant.modelstore import MODEL_DIR, current_model, fingerprint, record_training
 
     existing = current_model()
     if existing and not args.force:
@@ -122,11 +122,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         cwd=PROJECT_ROOT,
     )
     if result.returncode == 0:
-        print(f"Trained model-{fp} in {time.perf_counter() - started:.0f} s")
+        seconds = time.perf_counter() - started
+        print(f"Trained model-{fp} in {seconds:.0f} s")
+        record_training(fp, seconds)
         # Keep the newest three models: enough to go back, not enough to fill the disk.
         models = sorted(MODEL_DIR.glob("model-*.tar.gz"), key=lambda p: p.stat().st_mtime)
         for old in models[:-3]:
             old.unlink()
+            old.with_suffix("").with_suffix(".json").unlink(missing_ok=True)
     return result.returncode
 
 
@@ -167,6 +170,8 @@ def cmd_run(_: argparse.Namespace) -> int:
             str(current_model()),
             "--port",
             str(settings.rasa_port),
+            "--interface",
+            settings.rasa_host,
             "--credentials",
             "credentials.yml",
             "--endpoints",

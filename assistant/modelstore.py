@@ -7,6 +7,10 @@ only when something changed, and a second run reuses the model it finds.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import platform
+import time
 from pathlib import Path
 from typing import Iterable
 
@@ -44,3 +48,19 @@ def model_path(fp: str | None = None) -> Path:
 def current_model() -> Path | None:
     path = model_path()
     return path if path.exists() else None
+
+
+def record_training(fp: str, seconds: float) -> None:
+    """Keep how long a model took to train next to it (read by the evaluation report)."""
+    meta = {
+        "seconds": round(seconds, 1),
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+    }
+    (MODEL_DIR / f"model-{fp}.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def training_record(fp: str | None = None) -> dict | None:
+    path = MODEL_DIR / f"model-{fp or fingerprint()}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

@@ -30,6 +30,7 @@ class Settings:
     web_host: str
     web_port: int
     rasa_port: int
+    rasa_host: str
     action_port: int
     catalog_refresh_seconds: float
     hotline: str
@@ -57,6 +58,8 @@ def get_settings() -> Settings:
         web_host=_env("WEB_HOST", "127.0.0.1"),
         web_port=int(_env("WEB_PORT", "8080")),
         rasa_port=rasa_port,
+        # Loopback by default: a reverse proxy in front publishes what should be public.
+        rasa_host=_env("RASA_HOST", "127.0.0.1"),
         action_port=action_port,
         # How often a long-running process checks whether the catalog changed (imports,
         # staff edits) and rebuilds its in-memory search index and phrase matcher.

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Sequence, Tuple
 
-from assistant.nlu.lexicon import expand
+from assistant.nlu.lexicon import expand_words
 from assistant.nlu.normalize import fold
 from assistant.nlu.segment import segment
 
@@ -82,7 +82,7 @@ def analyse_text(text: str) -> _Analysis:
     for piece in segment(text):
         if piece.kind != "word":
             continue
-        parts = fold(expand(piece.text) or piece.text).split()
+        parts = fold(expand_words(piece.text)).split()
         syllables.extend(parts)
         if len(parts) > 1:
             words.append("_".join(parts))

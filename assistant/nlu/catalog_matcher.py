@@ -15,6 +15,7 @@ is the matched span; the action resolves that span against the catalog.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any, Dict, List, Sequence, Tuple
@@ -27,7 +28,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant.nlu.lexicon import expand
+from assistant.nlu.lexicon import expand_words
 from assistant.nlu.normalize import fold, has_diacritics
 from assistant.nlu.segment import segment
 
@@ -54,17 +55,23 @@ class SyllableTokenizer:
         for piece in segment(text):
             if piece.kind != "word":
                 continue
-            expanded = expand(piece.text)
-            syllables = (expanded or piece.text).split()
-            # An expanded abbreviation keeps its single original token but many norms; give
-            # it one token per expanded syllable so patterns written in full still match.
-            for i, syllable in enumerate(syllables):
-                words.append(syllable if expanded else piece.text.split()[i])
+            # An abbreviation becomes one token per spelled-out syllable ("cccd" → "căn cước
+            # công dân") so that patterns written in full still match; all of them point at
+            # the span of the original piece.
+            syllables = expand_words(piece.text).split()
+            spans = [
+                (piece.start + m.start(), piece.start + m.end())
+                for m in re.finditer(r"\S+", text[piece.start : piece.end])
+            ]
+            if len(spans) != len(syllables):
+                spans = [(piece.start, piece.end)] * len(syllables)
+            for i, (syllable, span) in enumerate(zip(syllables, spans)):
+                words.append(syllable)
                 norms.append(fold(syllable))
                 starts.append(i == 0)
                 ends.append(i == len(syllables) - 1)
                 spaces.append(True)
-                offsets.append((piece.start, piece.end))
+                offsets.append(span)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         for token, norm, start, end, offset in zip(doc, norms, starts, ends, offsets):
             token.norm_ = norm

@@ -4,7 +4,8 @@ Keys are lower case without diacritics, with "đ" written "d", so "đkkd", "dkkd
 one entry. A token that carries any other diacritic is a real word, never an abbreviation
 ("hồng" in "sổ hồng" is not "hong" = "không"). Only whole tokens are rewritten, and protected
 pieces (codes, numbers, URLs) never reach this table. Ambiguous short forms are left out on
-purpose: "k" ("không" or "nghìn" in "50k"), "vay" ("vậy" or a loan), "a"/"c"/"e".
+purpose: "vay" ("vậy" or a loan), "a"/"c"/"e". "k" is safe as a whole token because amounts
+such as "50k" are protected pieces and never reach this table.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ ABBREVIATIONS: Dict[str, str] = {
     "tp": "thành phố",
     # teencode
     "ko": "không",
+    "k": "không",
+    "kô": "không",
     "hok": "không",
     "hong": "không",
     "kh": "không",
@@ -79,3 +82,29 @@ def expand(token: str) -> str | None:
     if has_diacritics(key):
         return None
     return ABBREVIATIONS.get(key)
+
+
+def expand_words(words: str) -> str:
+    """Each syllable of a segmented word spelled out ("dk ket" → "đăng ký ket")."""
+    return " ".join(expand(w) or w for w in words.split(" "))
+
+
+def normalize_text(text: str) -> str:
+    """The message as the NLU reads it: NFC, modern tone marks, abbreviations spelled out.
+
+    Dossier codes, numbers, phones, dates, amounts and URLs are copied untouched; so is
+    everything between words (punctuation, spacing).
+    """
+    from assistant.nlu.segment import nfc_with_offsets, segment
+
+    text, _ = nfc_with_offsets(text)
+    out, cursor = [], 0
+    for piece in segment(text):
+        out.append(text[cursor : piece.start])
+        if piece.kind == "word":
+            out.append(expand_words(piece.text))
+        else:
+            out.append(text[piece.start : piece.end])
+        cursor = piece.end
+    out.append(text[cursor:])
+    return "".join(out)

@@ -17,7 +17,8 @@ from typing import List, Tuple
 
 # Dossier codes as provincial case-handling systems issue them:
 # <agency code>-<yymmdd>-<4-digit sequence>, e.g. 000.00.27.H13-240115-0001, H13.12-241120-0032.
-DOSSIER_CODE_PATTERN = r"(?<![\w.])(?:[A-Za-z0-9]{1,6}\.){1,5}[A-Za-z0-9]{1,6}-\d{6}-\d{4}(?!\w)"
+# The same pattern is the `dossier_code` regex in data/nlu/dossiers.yml (a test keeps them equal).
+DOSSIER_CODE_PATTERN = r"(?<![\w.])(?:[A-Za-z0-9]{1,6}\.){0,5}[A-Za-z0-9]{1,6}-\d{6}-\d{4}(?!\w)"
 DOSSIER_CODE_RE = re.compile(DOSSIER_CODE_PATTERN)
 
 _PROTECTED = [

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import List, Tuple
 
-from assistant.nlu.normalize import PROTECTED_RE, normalize_tones
+from assistant.nlu.lexicon import expand
+from assistant.nlu.normalize import PROTECTED_RE, has_diacritics, normalize_tones
 
 _SYLLABLE_RUN_RE = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]+)*")
 _OTHER_WORD_RE = re.compile(r"\w+")
@@ -60,14 +61,25 @@ def _underthesea_words(run: str) -> Tuple[int, ...]:
 
 
 def _split_run(syllables: List[Tuple[str, int, int]]) -> List[List[Tuple[str, int, int]]]:
-    if len(syllables) < 2 or len(syllables) > MAX_SEGMENTED_SYLLABLES:
+    """Group a run of syllables into words.
+
+    underthesea is trained on text with diacritics; without them it glues syllables at
+    random ("le phi ly lich" → "phi_ly", "lich_tu"), so such runs stay single syllables, and
+    so does any teencode or abbreviation it glues to a neighbour ("cccd can" → "cccd_can").
+    """
+    run = " ".join(s[0] for s in syllables)
+    if len(syllables) < 2 or len(syllables) > MAX_SEGMENTED_SYLLABLES or not has_diacritics(run):
         return [[s] for s in syllables]
-    counts = _underthesea_words(" ".join(s[0] for s in syllables))
+    counts = _underthesea_words(run)
     if sum(counts) != len(syllables) or 0 in counts:
         return [[s] for s in syllables]  # underthesea rewrote the text: trust syllables
     groups, i = [], 0
     for n in counts:
-        groups.append(syllables[i : i + n])
+        group = syllables[i : i + n]
+        if n > 1 and any(expand(s[0]) for s in group):
+            groups.extend([s] for s in group)
+        else:
+            groups.append(group)
         i += n
     return groups
 

@@ -24,7 +24,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant.nlu.lexicon import expand
+from assistant.nlu.lexicon import expand_words
 from assistant.nlu.normalize import fold
 from assistant.nlu.segment import Piece, segment
 
@@ -36,7 +36,7 @@ def token_forms(piece: Piece, expand_abbreviations: bool = True) -> tuple:
         return piece.text, f"__{piece.kind}__"
     text = piece.text
     if expand_abbreviations:
-        text = expand(text) or text
+        text = expand_words(text)
     text = text.lower()
     return text.replace(" ", "_"), fold(text)
 

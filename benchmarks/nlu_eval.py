@@ -1,0 +1,273 @@
+"""`make eval`: how well the NLU understands Vietnamese as citizens type it.
+
+Scores the shipped model (trained by `assistant train`, reused when up to date) and, side by
+side, the same data trained with Rasa's stock pipeline (WhitespaceTokenizer, the same
+featurizers and DIET, no augmentation, no catalog matcher), on the held-out split in
+tests/nlu_eval/ (never in training) in three views: as written, with diacritics stripped by
+code, and the informal (teencode, no diacritics) set. Prints intent accuracy, dossier_code
+extraction and the out-of-scope safety count against the targets; writes per-intent F1,
+confusion matrices (PNG) and a JSON report to benchmarks/reports/. Exits 1 if a target is
+missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from _common import REPORTS, ROOT, write_report
+
+from assistant.nlu.normalize import strip_diacritics
+
+HELDOUT = ROOT / "tests" / "nlu_eval" / "heldout.yml"
+INFORMAL = ROOT / "tests" / "nlu_eval" / "informal.yml"
+MODELS = ROOT / "models"
+PROCEDURE_INTENTS = {
+    "ask_documents",
+    "ask_fee",
+    "ask_processing_time",
+    "ask_where_to_submit",
+    "ask_procedure_overview",
+}
+TARGETS = {"as written": 0.95, "stripped": 0.92, "informal": 0.90}
+
+
+def load_examples(path: Path):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [
+        (m.get("text"), m.get("intent"), m.get("entities") or [])
+        for m in load_data(str(path)).training_examples
+        if m.get("intent")
+    ]
+
+
+def stripped(examples):
+    return [
+        (
+            strip_diacritics(text),
+            intent,
+            [{**e, "value": strip_diacritics(str(e["value"]))} for e in entities],
+        )
+        for text, intent, entities in examples
+    ]
+
+
+def stock_config() -> str:
+    """config.yml with Rasa's WhitespaceTokenizer and without the project's own parts."""
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    config.pop("importers", None)
+    pipeline = []
+    for component in config["pipeline"]:
+        name = component["name"]
+        if name.startswith("assistant."):
+            if "Tokenizer" in name:
+                pipeline.append({"name": "WhitespaceTokenizer"})
+            continue
+        pipeline.append(component)
+    config["pipeline"] = pipeline
+    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+
+def train_stock(config_text: str) -> tuple[Path, float | None]:
+    digest = hashlib.sha256(config_text.encode())
+    for path in sorted((ROOT / "data").rglob("*.yml")):
+        if "catalog" not in path.parts:
+            digest.update(path.read_bytes())
+    name = f"stock-{digest.hexdigest()[:16]}"
+    model = MODELS / f"{name}.tar.gz"
+    if model.exists():
+        return model, None
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as handle:
+        handle.write(config_text)
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "nlu",
+            "--config",
+            handle.name,
+            "--nlu",
+            "data",
+            "--out",
+            str(MODELS),
+            "--fixed-model-name",
+            name,
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    return model, time.perf_counter() - started
+
+
+def ensure_ours() -> Path:
+    from assistant.modelstore import current_model
+
+    subprocess.run([sys.executable, "-m", "assistant.cli", "train"], cwd=ROOT, check=True)
+    return current_model()
+
+
+async def predict(model: Path, examples):
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    out = []
+    for text, _, _ in examples:
+        parsed = await agent.parse_message(text)
+        out.append(parsed)
+    return out
+
+
+def score(examples, predictions) -> dict:
+    from sklearn.metrics import classification_report
+
+    gold = [intent for _, intent, _ in examples]
+    predicted = [p["intent"]["name"] if p.get("intent") else None for p in predictions]
+    predicted = [p or "None" for p in predicted]
+    correct = sum(g == p for g, p in zip(gold, predicted))
+    report = classification_report(gold, predicted, output_dict=True, zero_division=0)
+    codes_total = codes_found = 0
+    for (_, _, entities), parsed in zip(examples, predictions):
+        extracted = {
+            str(e["value"]).upper()
+            for e in parsed.get("entities", [])
+            if e["entity"] == "dossier_code"
+        }
+        for entity in entities:
+            if entity["entity"] == "dossier_code":
+                codes_total += 1
+                codes_found += str(entity["value"]).upper() in extracted
+    out_of_scope_as_procedure = sum(
+        g == "out_of_scope" and p in PROCEDURE_INTENTS for g, p in zip(gold, predicted)
+    )
+    return {
+        "n": len(gold),
+        "accuracy": correct / len(gold),
+        "f1": {
+            k: round(v["f1-score"], 3)
+            for k, v in report.items()
+            if isinstance(v, dict) and k not in ("macro avg", "weighted avg")
+        },
+        "macro_f1": round(report["macro avg"]["f1-score"], 4),
+        "dossier_codes": {"total": codes_total, "found": codes_found},
+        "out_of_scope_answered_as_procedure": out_of_scope_as_procedure,
+        "errors": [
+            {"text": t, "gold": g, "predicted": p}
+            for (t, _, _), g, p in zip(examples, gold, predicted)
+            if g != p
+        ],
+        "_pairs": (gold, predicted),
+    }
+
+
+def confusion_png(view: str, gold, predicted) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    labels = sorted(set(gold) | set(predicted))
+    fig, ax = plt.subplots(figsize=(11, 10))
+    ConfusionMatrixDisplay.from_predictions(
+        gold, predicted, labels=labels, ax=ax, xticks_rotation="vertical", colorbar=False
+    )
+    ax.set_title(f"Intent confusion, our pipeline, held-out ({view})")
+    fig.tight_layout()
+    path = REPORTS / f"nlu_confusion_{view.replace(' ', '_')}.png"
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def seeded_database() -> str:
+    """The catalog matcher reads the catalog: give it the seed in a scratch database."""
+    from assistant.catalog.importer import import_catalog
+    from assistant.db.migrate import upgrade
+
+    url = f"sqlite:///{tempfile.mkdtemp(prefix='eval-')}/eval.db"
+    upgrade(url)
+    import_catalog(ROOT / "data" / "catalog" / "seed.yml", url)
+    return url
+
+
+def main() -> int:
+    logging.disable(logging.WARNING)
+    os.environ["DATABASE_URL"] = seeded_database()
+    from assistant.modelstore import training_record
+    from assistant.settings import get_settings
+
+    get_settings.cache_clear()
+    ours = ensure_ours()
+    stock, stock_seconds = train_stock(stock_config())
+    heldout = load_examples(HELDOUT)
+    views = {
+        "as written": heldout,
+        "stripped": stripped(heldout),
+        "informal": load_examples(INFORMAL),
+    }
+
+    results: dict = {"ours": {}, "stock": {}}
+    for label, model in (("ours", ours), ("stock", stock)):
+        for view, examples in views.items():
+            results[label][view] = score(examples, asyncio.run(predict(model, examples)))
+
+    failures = []
+    print(f"\n{'view':12} {'n':>4}  {'ours':>7}  {'stock':>7}  {'target':>7}  {'codes (ours)':>13}")
+    for view, target in TARGETS.items():
+        o, s = results["ours"][view], results["stock"][view]
+        codes = o["dossier_codes"]
+        ok = o["accuracy"] >= target and codes["found"] == codes["total"]
+        if view != "as written" and o["accuracy"] <= s["accuracy"]:
+            ok = False
+        failures += [] if ok else [view]
+        print(
+            f"{view:12} {o['n']:>4}  {o['accuracy']:>7.3f}  {s['accuracy']:>7.3f}  {target:>7.2f}"
+            f"  {codes['found']:>6}/{codes['total']:<6} {'ok' if ok else 'MISSED'}"
+        )
+        gold, predicted = o.pop("_pairs")
+        s.pop("_pairs")
+        confusion_png(view, gold, predicted)
+    unsafe = sum(results["ours"][v]["out_of_scope_answered_as_procedure"] for v in views)
+    print(f"out-of-scope questions answered as a procedure question (all views): {unsafe}")
+    if unsafe:
+        failures.append("out_of_scope")
+    print("\nper-intent F1, ours (as written / stripped / informal):")
+    for intent in sorted(results["ours"]["as written"]["f1"]):
+        row = [results["ours"][v]["f1"].get(intent) for v in views]
+        print(f"  {intent:24} " + "  ".join("  -  " if x is None else f"{x:.3f}" for x in row))
+    trained = training_record()
+    if trained:
+        print(
+            f"\ntraining time of the shipped model: {trained['seconds']:.0f} s "
+            f"({trained['cpus']} CPUs)"
+        )
+    if stock_seconds:
+        print(f"training time of the stock NLU model: {stock_seconds:.0f} s")
+    write_report(
+        "nlu_eval",
+        {
+            "targets": TARGETS,
+            "results": results,
+            "training_seconds": trained["seconds"] if trained else None,
+            "stock_training_seconds": stock_seconds,
+            "missed": failures,
+        },
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
