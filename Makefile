@@ -13,7 +13,7 @@ export NATIONAL_CATALOG ?= $(abspath $(CURDIR)/../shared/data/dichvucong/procedu
 # Tests use their own database; `make run` uses DATABASE_URL or var/assistant.db.
 TEST_DB := $(CURDIR)/var/test.db
 
-.PHONY: help run test lint format unit validate model stories e2e bench eval clean
+.PHONY: help run test test-services services-deps lint format unit validate model stories e2e bench eval clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,7 +40,7 @@ format: $(STAMP) ## apply ruff formatting and fixes
 	$(BIN)/ruff check --fix assistant actions tests benchmarks
 
 unit: $(STAMP) ## unit and component tests
-	$(BIN)/pytest -m "not e2e" -q
+	$(BIN)/pytest -m "not e2e and not services" -q
 
 validate: $(STAMP) ## rasa data validate
 	$(BIN)/rasa data validate --fail-on-warnings
@@ -59,9 +59,17 @@ stories: model ## rasa test stories through the real NLU, failing on any wrong p
 e2e: model ## real servers on loopback ports, spoken to over HTTP
 	$(BIN)/pytest -m e2e -q
 
+services-deps: ## PostgreSQL 15 server binaries and Redis (Debian packages) if missing
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server; }
+
+test-services: model services-deps ## database tests on a throw-away PostgreSQL; Rasa with PostgreSQL tracker store and Redis lock store
+	TEST_SERVICES=1 $(BIN)/pytest -q -m "not e2e" tests/catalog tests/dossiers tests/actions tests/privacy tests/services
+
 bench: $(STAMP) ## search and import benchmarks (figures + JSON reports in benchmarks/reports)
 	$(BIN)/python benchmarks/catalog_import.py
 	$(BIN)/python benchmarks/catalog_search.py
+	$(BIN)/python benchmarks/dossier_lookup.py --count 200000
 
 eval: model ## NLU accuracy on the held-out split (as written, stripped, informal) vs Rasa's stock pipeline
 	$(BIN)/python benchmarks/nlu_eval.py

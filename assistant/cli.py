@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 from assistant.settings import PROJECT_ROOT, get_settings
 
@@ -104,6 +104,64 @@ def cmd_catalog_alias(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dossiers_import(args: argparse.Namespace) -> int:
+    from assistant.db.migrate import upgrade
+    from assistant.dossiers.importer import count_rows, import_dossiers
+
+    path = Path(args.path)
+    if not path.exists():
+        print(f"Không tìm thấy tệp: {path}", file=sys.stderr)
+        return 2
+    upgrade()
+    with _progress(count_rows(path), f"Import {path.name}") as bar:
+        report = import_dossiers(path, progress=bar.update)
+    print(report.summary())
+    return 0 if report.created + report.updated else 1
+
+
+def cmd_dossiers_generate(args: argparse.Namespace) -> int:
+    from assistant.db.migrate import upgrade
+
+    upgrade()
+    generate_into_database(args.count, args.seed, out=args.out)
+    print(
+        f"{args.count} synthetic dossiers " + (f"written to {args.out}" if args.out else "stored")
+    )
+    return 0
+
+
+def generate_into_database(
+    count: int, seed: int | None = None, out: str | None = None
+) -> List[Tuple[str, str]]:
+    """Synthetic dossiers for the catalog's procedures, into the database or a JSON file.
+
+    Returns (code, phone) of the first few, so a demo can say what to type.
+    """
+    from itertools import islice
+
+    from assistant.db.session import session_scope
+    from assistant.dossiers.generate import generate_dossiers, write_json
+    from assistant.dossiers.repository import DossierRepository
+
+    with session_scope() as session:
+        repo = DossierRepository(session)
+        procedures = repo.catalog_procedures() or None
+        codes = repo.procedure_codes()
+    records = generate_dossiers(count, seed=seed, procedures=procedures)
+    if out:
+        records = list(records)
+        write_json(records, Path(out))
+        return [(r.code, r.applicant_phone) for r in records[:3]]
+    first: List[Tuple[str, str]] = []
+    with _progress(count, "Generate") as bar:
+        while batch := list(islice(records, 1000)):
+            with session_scope() as session:
+                DossierRepository(session).upsert_many(batch, procedure_codes=codes)
+            first.extend((r.code, r.applicant_phone) for r in batch[: 3 - len(first)])
+            bar.update(len(batch))
+    return first
+
+
 def _rasa(*args: str) -> List[str]:
     return [sys.executable, "-m", "rasa", *args]
 
@@ -140,6 +198,36 @@ def cmd_web(_: argparse.Namespace) -> int:
     return 0
 
 
+def _endpoints_file() -> Path:
+    """endpoints.yml, plus a Redis lock store when LOCK_STORE_URL is set."""
+    from urllib.parse import urlparse
+
+    import yaml
+
+    base = PROJECT_ROOT / "endpoints.yml"
+    url = os.environ.get("LOCK_STORE_URL", "")
+    if not url:
+        return base
+    parsed = urlparse(url)
+    endpoints = yaml.safe_load(base.read_text(encoding="utf-8"))
+    endpoints["lock_store"] = {
+        "type": "redis",
+        "url": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 6379,
+        "db": int((parsed.path or "/0").lstrip("/") or 0),
+    }
+    if parsed.password:
+        endpoints["lock_store"]["password"] = parsed.password
+    target = PROJECT_ROOT / "var" / "endpoints.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Keep ${ACTION_SERVER_URL} unquoted so that Rasa still expands it.
+    text = yaml.safe_dump(endpoints, sort_keys=False).replace(
+        "'${ACTION_SERVER_URL}'", "${ACTION_SERVER_URL}"
+    )
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
 def _child_env() -> dict:
     settings = get_settings()
     env = dict(os.environ)
@@ -157,6 +245,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     settings = get_settings()
     upgrade()
     _import_catalogs_if_changed()
+    _seed_demo_dossiers()
     if cmd_train(argparse.Namespace(force=False)) != 0:
         return 1
     env = _child_env()
@@ -175,7 +264,7 @@ def cmd_run(_: argparse.Namespace) -> int:
             "--credentials",
             "credentials.yml",
             "--endpoints",
-            "endpoints.yml",
+            str(_endpoints_file()),
             "--cors",
             "*",
         ),
@@ -250,6 +339,21 @@ def _import_catalogs_if_changed() -> None:
         stamp.touch()
 
 
+def _seed_demo_dossiers(count: int = 300) -> None:
+    """A few hundred synthetic dossiers so the status lookup can be tried at once."""
+    from assistant.db.session import session_scope
+    from assistant.dossiers.repository import DossierRepository
+
+    with session_scope() as session:
+        if DossierRepository(session).count():
+            print("Dossiers already present")
+            return
+    demo = generate_into_database(count, seed=2026)
+    print("Synthetic demo dossiers (code — last 4 digits of the phone):")
+    for code, phone in demo:
+        print(f"  {code} — {phone[-4:]}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -275,6 +379,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code")
     p.add_argument("alias")
     p.set_defaults(func=cmd_catalog_alias)
+
+    dossiers = sub.add_parser("dossiers", help="citizens' dossiers").add_subparsers(
+        dest="dossiers_command", required=True
+    )
+    p = dossiers.add_parser("import", help="import a JSON export or CSV of dossiers")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_dossiers_import)
+    p = dossiers.add_parser("generate", help="synthetic dossiers for demos and benchmarks")
+    p.add_argument("--count", type=int, default=300)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--out", default=None, help="write a JSON export instead of the database")
+    p.set_defaults(func=cmd_dossiers_generate)
 
     p = sub.add_parser("train", help="train the model unless an up-to-date one exists")
     p.add_argument("--force", action="store_true")

@@ -34,6 +34,10 @@ class Settings:
     action_port: int
     catalog_refresh_seconds: float
     hotline: str
+    verification_rule: str
+    verification_digits: int
+    verification_max_failures: int
+    verification_window_seconds: int
     log_level: str
 
 
@@ -68,4 +72,10 @@ def get_settings() -> Settings:
         # number printed on the receipt (we never invent a phone number).
         hotline=_env("ASSISTANT_HOTLINE", ""),
         log_level=_env("LOG_LEVEL", "INFO"),
+        # Dossier owners prove it with the last digits of the phone (or ID number) they gave.
+        verification_rule=_env("VERIFICATION_RULE", "phone"),
+        verification_digits=int(_env("VERIFICATION_DIGITS", "4")),
+        # Failed checks per sender and per code within the window before a lock.
+        verification_max_failures=int(_env("VERIFICATION_MAX_FAILURES", "5")),
+        verification_window_seconds=int(_env("VERIFICATION_WINDOW_SECONDS", "3600")),
     )

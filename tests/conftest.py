@@ -19,10 +19,14 @@ NATIONAL = Path(
 
 
 def _fresh_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A migrated, empty database: SQLite by default, or the server at TEST_DATABASE_URL
+    (``make test-services`` points it at a throw-away PostgreSQL), emptied first."""
     from assistant.catalog import service
-    from assistant.db.migrate import upgrade
+    from assistant.db.migrate import downgrade, upgrade
 
-    url = f"sqlite:///{path}"
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{path}"
+    if os.environ.get("TEST_DATABASE_URL"):
+        downgrade(url, "base")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CATALOG_REFRESH_SECONDS", "0")
     get_settings.cache_clear()
@@ -60,3 +64,23 @@ def national_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     import_catalog(NATIONAL, url)
     import_catalog(SEED, url)
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def services(tmp_path_factory):
+    """With TEST_SERVICES=1 (``make test-services``): a throw-away PostgreSQL and Redis on
+    loopback for the whole session; database tests then run against PostgreSQL."""
+    if not os.environ.get("TEST_SERVICES"):
+        yield None
+        return
+    from assistant.devservices import start_postgres, start_redis
+
+    postgres = start_postgres(tmp_path_factory.mktemp("postgres"))
+    redis = start_redis(tmp_path_factory.mktemp("redis"))
+    os.environ["TEST_DATABASE_URL"] = postgres.url
+    try:
+        yield {"postgres": postgres, "redis": redis}
+    finally:
+        os.environ.pop("TEST_DATABASE_URL", None)
+        redis.stop()
+        postgres.stop()

@@ -6,13 +6,10 @@ same database the servers use, never written into the test.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
+import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import List
 
 import pytest
 import requests
@@ -22,127 +19,57 @@ from assistant.catalog.importer import import_catalog
 from assistant.catalog.service import CatalogService
 from assistant.channels.rest import APOLOGY, EMPTY_PROMPT
 from assistant.db.migrate import upgrade
-from assistant.modelstore import current_model
+from assistant.db.session import session_scope
+from assistant.dossiers.answers import DENIED
+from assistant.dossiers.records import DossierRecord
+from assistant.dossiers.repository import DossierRepository
+from assistant.dossiers.statuses import DossierStatus
 from assistant.settings import PROJECT_ROOT, get_settings
+from tests.e2e.launch import ask, launch, texts
 
 pytestmark = pytest.mark.e2e
 
 SEED = PROJECT_ROOT / "data" / "catalog" / "seed.yml"
 NATIONAL = get_settings().national_catalog
+NOW = datetime.now()
+DOSSIERS = [
+    DossierRecord(
+        code="000.00.27.H13-240115-0001",
+        procedure_name="Đăng ký khai sinh",
+        applicant_name="Trần Thị Mỹ Lệ",
+        applicant_phone="0987654321",
+        received_at=NOW - timedelta(days=10),
+        due_at=NOW - timedelta(days=3),
+        status=DossierStatus.SUPPLEMENT,
+        status_text="Chờ bổ sung hồ sơ",
+        handling_unit="Bộ phận Một cửa UBND phường Ninh Kiều",
+    ),
+    DossierRecord(
+        code="000.20.31.H13-250302-0147",
+        procedure_name="Đăng ký kết hôn",
+        applicant_name="Lê Văn Tám",
+        applicant_phone="0911222333",
+        received_at=NOW - timedelta(days=2),
+        due_at=NOW + timedelta(days=3),
+        status=DossierStatus.PROCESSING,
+        status_text="Đang xử lý",
+    ),
+]
 RESPONSES = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 240) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[:4]} exited with {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(url)
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    model = current_model()
-    if model is None:
-        pytest.fail("no trained model for the current data: run `make model` first")
     workdir = tmp_path_factory.mktemp("e2e")
     database_url = f"sqlite:///{workdir / 'e2e.db'}"
     upgrade(database_url)
     # As `make run` does: the whole national snapshot, then the curated seed over it.
     assert import_catalog(NATIONAL, database_url).imported >= 2642
     import_catalog(SEED, database_url)
-    ports = {name: free_port() for name in ("actions", "rasa", "web")}
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
-        "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
-        "WEB_PORT": str(ports["web"]),
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "REPLY_TIMEOUT": "10",
-    }
-    logs = {name: open(workdir / f"{name}.log", "w") for name in ports}
-    commands = {
-        "actions": [
-            sys.executable,
-            "-m",
-            "rasa_sdk",
-            "--actions",
-            "actions",
-            "--port",
-            str(ports["actions"]),
-        ],
-        "rasa": [
-            sys.executable,
-            "-m",
-            "rasa",
-            "run",
-            "--model",
-            str(model),
-            "--port",
-            str(ports["rasa"]),
-            "--interface",
-            "127.0.0.1",
-            "--credentials",
-            "credentials.yml",
-            "--endpoints",
-            "endpoints.yml",
-        ],
-        "web": [sys.executable, "-m", "assistant.cli", "web"],
-    }
-    processes = {
-        name: subprocess.Popen(
-            cmd, cwd=PROJECT_ROOT, env=env, stdout=logs[name], stderr=subprocess.STDOUT
-        )
-        for name, cmd in commands.items()
-    }
-    try:
-        wait_for(f"http://127.0.0.1:{ports['actions']}/health", processes["actions"])
-        wait_for(f"http://127.0.0.1:{ports['rasa']}/webhooks/rest/", processes["rasa"])
-        wait_for(f"http://127.0.0.1:{ports['web']}/health", processes["web"])
-        yield {
-            "ports": ports,
-            "processes": processes,
-            "catalog": CatalogService(database_url),
-            "logs": workdir,
-        }
-    finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in logs.values():
-            log.close()
-
-
-def ask(servers, text, sender: str = "e2e-user", raw: bytes | None = None) -> requests.Response:
-    url = f"http://127.0.0.1:{servers['ports']['rasa']}/webhooks/rest/webhook"
-    if raw is not None:
-        return requests.post(
-            url, data=raw, headers={"Content-Type": "application/json"}, timeout=30
-        )
-    return requests.post(url, json={"sender": sender, "message": text}, timeout=30)
-
-
-def texts(response: requests.Response) -> List[str]:
-    assert response.status_code == 200, response.text
-    return [m.get("text", "") for m in response.json()]
+    with session_scope(database_url) as session:
+        DossierRepository(session).upsert_many(DOSSIERS)
+    with launch(workdir, database_url) as running:
+        yield {**running, "catalog": CatalogService(database_url)}
 
 
 def record_for(servers, query: str):
@@ -282,11 +209,64 @@ def test_portal_page_and_its_chat_proxy(servers):
     assert requests.post(base + "/api/chat", data=b"{oops", timeout=10).status_code == 400
 
 
+def test_dossier_status_is_told_only_after_verification(servers):
+    sender = "owner-1"
+    [ask_digits] = texts(
+        ask(servers, "Hồ sơ 000.00.27.h13-240115-0001 của tôi đến đâu rồi?", sender)
+    )
+    assert "số cuối" in ask_digits and "Chờ bổ sung" not in ask_digits
+    [answer] = texts(ask(servers, "4321", sender))
+    assert answer.startswith("Hồ sơ 000.00.27.H13-240115-0001 của Trần T*** M*** L:")
+    assert "Chờ bổ sung hồ sơ" in answer and "trễ hẹn 3 ngày" in answer
+    assert "Bộ phận Một cửa UBND phường Ninh Kiều" in answer
+    assert "Trần Thị Mỹ Lệ" not in answer and "0987654321" not in answer
+
+
+def test_code_asked_for_when_missing_and_wrong_digits_look_like_unknown_codes(servers):
+    [ask_code] = texts(ask(servers, "hs cua toi xong chua", "owner-2"))
+    assert "mã hồ sơ" in ask_code
+    texts(ask(servers, "000.20.31.H13-250302-0147", "owner-2"))
+    wrong = texts(ask(servers, "9999", "owner-2"))
+    texts(ask(servers, "tra cứu hồ sơ 000.20.31.H13-991231-0001", "owner-3"))
+    unknown = texts(ask(servers, "2333", "owner-3"))
+    assert wrong == unknown == [DENIED]
+
+
+def test_five_wrong_answers_lock_the_lookup(servers):
+    sender = "guesser"
+    replies = []
+    for digits in ("1000", "1001", "1002", "1003", "1004", "2333"):
+        texts(ask(servers, "kiểm tra hồ sơ 000.20.31.H13-250302-0147", sender))
+        replies.append(texts(ask(servers, digits, sender))[0])
+    assert replies[:4] == [DENIED] * 4
+    assert "tạm khóa" in replies[4] and "tạm khóa" in replies[5]  # even the right digits
+
+
+def test_thoi_stops_the_lookup(servers):
+    texts(ask(servers, "tôi muốn tra cứu hồ sơ", "quitter"))
+    assert texts(ask(servers, "thôi", "quitter")) == [RESPONSES["utter_dossier_stopped"][0]["text"]]
+
+
+def test_a_procedure_question_inside_the_lookup_then_back(servers):
+    sender = "switcher"
+    texts(ask(servers, "hồ sơ của tôi đến đâu rồi", sender))
+    record = record_for(servers, "đăng ký kết hôn")
+    replies = texts(ask(servers, "đăng ký kết hôn mất bao lâu", sender))
+    assert replies[0].startswith(f"Thời gian giải quyết thủ tục {record.name}")
+    assert "mã hồ sơ" in replies[-1]
+    texts(ask(servers, "000.20.31.H13-250302-0147", sender))
+    [answer] = texts(ask(servers, "2333", sender))
+    assert "Đang xử lý" in answer and "Lê V*** T" in answer
+
+
 def test_nothing_personal_in_the_logs(servers):
     texts(ask(servers, "số điện thoại của tôi là 0912345678, cccd 079123456789", "pii"))
+    secrets = ["0912345678", "079123456789", "0987654321", "Trần Thị Mỹ Lệ", "Lê Văn Tám"]
     for log in Path(servers["logs"]).glob("*.log"):
         content = log.read_text(encoding="utf-8", errors="replace")
-        assert "0912345678" not in content and "079123456789" not in content, log.name
+        for secret in secrets:
+            assert secret not in content, (secret, log.name)
+        assert not re.search(r"(?<![\d.-])4321(?!\d)", content), log.name  # the digits given
 
 
 def test_action_server_down_gives_an_apology_fast(servers):

@@ -1,0 +1,1 @@
+"""Citizens' dossiers (hồ sơ): import, synthetic data, status lookup with verification."""

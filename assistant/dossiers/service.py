@@ -1,0 +1,122 @@
+"""Dossier status for its owner only: verification, anti-enumeration limits, a safe view.
+
+An unknown code and a wrong verification give the same outcome ("denied"), so the assistant
+cannot be used to learn which codes exist. Failures are counted per sender and per code in
+the database, so limits hold across restarts and several server processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import List, Tuple
+
+from assistant.db.session import session_scope
+from assistant.dossiers.records import local_now
+from assistant.dossiers.repository import DossierRepository
+from assistant.dossiers.statuses import DossierStatus, parse_status
+from assistant.privacy import mask_name
+from assistant.settings import get_settings
+
+
+@dataclass
+class DossierView:
+    """What may be shown to the verified owner (the name already masked)."""
+
+    code: str
+    procedure_name: str
+    procedure_code: str | None
+    sector: str
+    applicant: str
+    status: DossierStatus
+    status_text: str
+    handling_unit: str
+    received_at: datetime | None
+    due_at: datetime | None
+    completed_at: datetime | None
+    returned_at: datetime | None
+    history: List[Tuple[str, datetime]] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    kind: str  # "ok" | "denied" | "locked"
+    dossier: DossierView | None = None
+
+
+def _key(scope: str, value: str) -> str:
+    return hashlib.sha256(f"{scope}:{value}".encode()).hexdigest()
+
+
+def expected_digits(phone: str, id_number: str | None, rule: str, count: int) -> str:
+    """The digits the owner must give, by the configured rule ("phone" or "id_number")."""
+    source = id_number if rule == "id_number" else phone
+    digits = re.sub(r"\D", "", source or "")
+    return digits[-count:] if len(digits) >= count else ""
+
+
+class DossierService:
+    def __init__(self, database_url: str | None = None) -> None:
+        self.database_url = database_url
+
+    def check(self, code: str, digits: str, sender: str, now: datetime | None = None) -> Outcome:
+        settings = get_settings()
+        now = now or local_now()
+        code = (code or "").strip().upper()
+        digits = re.sub(r"\D", "", digits or "")
+        keys = (("sender", _key("sender", sender)), ("code", _key("code", code)))
+        since = now - timedelta(seconds=settings.verification_window_seconds)
+        with session_scope(self.database_url) as session:
+            repo = DossierRepository(session)
+            if any(
+                repo.failures_since(scope, key, since) >= settings.verification_max_failures
+                for scope, key in keys
+            ):
+                return Outcome("locked")
+            dossier = repo.get(code) if code else None
+            expected = (
+                expected_digits(
+                    dossier.applicant_phone,
+                    dossier.applicant_id_number,
+                    settings.verification_rule,
+                    settings.verification_digits,
+                )
+                if dossier is not None
+                else "0" * settings.verification_digits  # same work for unknown codes
+            )
+            ok = (
+                dossier is not None
+                and bool(expected)
+                and len(digits) == len(expected)
+                and hmac.compare_digest(digits.encode(), expected.encode())
+            )
+            for scope, key in keys:
+                repo.record_attempt(scope, key, ok, now)
+            if not ok:
+                failures = max(repo.failures_since(scope, key, since) for scope, key in keys)
+                if failures >= settings.verification_max_failures:
+                    return Outcome("locked")
+                return Outcome("denied")
+            return Outcome("ok", _view(dossier))
+
+
+def _view(dossier) -> DossierView:
+    status = parse_status(dossier.status) if dossier.status else DossierStatus.UNKNOWN
+    return DossierView(
+        code=dossier.code,
+        procedure_name=dossier.procedure_name,
+        procedure_code=dossier.procedure_code,
+        sector=dossier.sector,
+        applicant=mask_name(dossier.applicant_name),
+        status=status,
+        status_text=dossier.status_text,
+        handling_unit=dossier.handling_unit,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        completed_at=dossier.completed_at,
+        returned_at=dossier.returned_at,
+        history=[(e.status_text or e.status, e.at) for e in dossier.history],
+    )

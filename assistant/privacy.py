@@ -1,0 +1,80 @@
+"""Masking citizens' personal data in answers, logs and the conversation store.
+
+Phone numbers, ID numbers and other long digit runs are masked; dossier codes, dates and
+amounts are not personal and stay readable. Names are shown only as "Nguyễn V*** A".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from assistant.nlu.normalize import PROTECTED_RE, nfc
+
+MASK = "***"
+# A bare run of 4+ digits is a phone tail, a verification answer or an ID number.
+_DIGITS_RE = re.compile(r"\d[\d .-]{2,}\d")
+
+
+def mask_name(name: str) -> str:
+    """'Nguyễn Văn An' → 'Nguyễn V*** A': the family name, then initials."""
+    words = nfc(name or "").split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0][0] + MASK
+    middle = [w[0] + MASK for w in words[1:-1]]
+    return " ".join([words[0], *middle, words[-1][0]])
+
+
+def mask_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return MASK + digits[-2:] if len(digits) >= 4 else MASK
+
+
+def _mask_digits(text: str) -> str:
+    return _DIGITS_RE.sub(
+        lambda m: MASK if sum(c.isdigit() for c in m.group(0)) >= 4 else m.group(0), text
+    )
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Mask phones, ID numbers and other runs of four or more digits in free text."""
+    if not text:
+        return text
+    out, cursor = [], 0
+    for match in PROTECTED_RE.finditer(text):
+        out.append(_mask_digits(text[cursor : match.start()]))
+        kind, piece = match.lastgroup, match.group(0)
+        if kind in ("phone", "email") or (
+            kind == "number" and sum(c.isdigit() for c in piece) >= 4
+        ):
+            piece = MASK
+        out.append(piece)
+        cursor = match.end()
+    out.append(_mask_digits(text[cursor:]))
+    return "".join(out)
+
+
+class PersonalDataFilter(logging.Filter):
+    """A logging filter that masks personal numbers in every record it sees."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is still logged, as is
+            return True
+        masked = mask_personal_numbers(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def install_log_masking() -> None:
+    """Mask personal numbers in everything this process logs (idempotent)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, PersonalDataFilter) for f in handler.filters):
+            handler.addFilter(PersonalDataFilter())
+    root = logging.getLogger()
+    if not any(isinstance(f, PersonalDataFilter) for f in root.filters):
+        root.addFilter(PersonalDataFilter())

@@ -1,0 +1,103 @@
+"""A Rasa tracker store that never stores personal numbers in clear.
+
+It wraps the real store (in memory by default, PostgreSQL or any SQL database when
+``TRACKER_STORE_URL`` is set) and masks, before saving: phone, ID and other long digit runs in
+what the citizen typed (text and parse data), and the value of the verification slot. The
+conversation being processed keeps the clear values in memory for its own turn, which is
+all the verification needs; what lands on disk is masked.
+
+Named in endpoints.yml: ``tracker_store: {type: assistant.tracker_store.MaskingTrackerStore}``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any, Dict, Iterable
+from urllib.parse import unquote, urlparse
+
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from assistant.privacy import MASK, mask_personal_numbers
+
+SENSITIVE_SLOTS = frozenset({"verification_digits"})
+
+
+def masked_event(event: Dict[str, Any]) -> Dict[str, Any]:
+    """One serialised event with personal numbers masked (a copy)."""
+    event = copy.deepcopy(event)
+    if event.get("event") == "user":
+        if event.get("text"):
+            event["text"] = mask_personal_numbers(event["text"])
+        parse = event.get("parse_data") or {}
+        if parse.get("text"):
+            parse["text"] = mask_personal_numbers(parse["text"])
+        for entity in parse.get("entities") or []:
+            if entity.get("entity") == "phone_last4":
+                entity["value"] = MASK
+    elif event.get("event") == "slot" and event.get("name") in SENSITIVE_SLOTS:
+        if event.get("value") is not None:
+            event["value"] = MASK
+    return event
+
+
+def inner_store(domain: Domain | None, url: str, event_broker=None) -> TrackerStore:
+    if not url:
+        return InMemoryTrackerStore(domain, event_broker)
+    parsed = urlparse(url)
+    dialect = parsed.scheme.split("+", 1)[0]
+    if dialect == "postgres":
+        dialect = "postgresql"
+    return SQLTrackerStore(
+        domain,
+        dialect=dialect,
+        host=parsed.hostname,
+        port=parsed.port,
+        db=(parsed.path or "/rasa").lstrip("/") or "rasa",
+        username=unquote(parsed.username) if parsed.username else None,
+        password=unquote(parsed.password) if parsed.password else None,
+        event_broker=event_broker,
+    )
+
+
+class MaskingTrackerStore(TrackerStore):
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        event_broker=None,
+        url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(domain, event_broker, **kwargs)
+        self.inner = inner_store(
+            domain,
+            url if url is not None else os.environ.get("TRACKER_STORE_URL", ""),
+            event_broker,
+        )
+
+    @property
+    def domain(self) -> Domain:
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Domain | None) -> None:
+        self._domain = domain or Domain.empty()
+        self.inner.domain = self._domain
+
+    def masked(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        events = [masked_event(e.as_dict()) for e in tracker.events]
+        return DialogueStateTracker.from_dict(tracker.sender_id, events, self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.inner.save(self.masked(tracker))
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        return await self.inner.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        return await self.inner.retrieve_full_tracker(conversation_id)
+
+    async def keys(self) -> Iterable[str]:
+        return await self.inner.keys()

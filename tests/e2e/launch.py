@@ -1,0 +1,105 @@
+"""Start the three real servers on free loopback ports (shared by the e2e suites)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterator
+
+import pytest
+import requests
+
+from assistant.modelstore import current_model
+from assistant.settings import PROJECT_ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[:4]} exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+@contextlib.contextmanager
+def launch(
+    workdir: Path, database_url: str, endpoints: Path | None = None, extra_env: Dict | None = None
+) -> Iterator[dict]:
+    """Action server, Rasa (REST) and the portal page; logs in ``workdir/<name>.log``."""
+    model = current_model()
+    if model is None:
+        pytest.fail("no trained model for the current data: run `make model` first")
+    ports = {name: free_port() for name in ("actions", "rasa", "web")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
+        "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
+        "WEB_PORT": str(ports["web"]),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "REPLY_TIMEOUT": "10",
+        **(extra_env or {}),
+    }
+    py = sys.executable
+    commands = {
+        "actions": [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports["actions"])],
+        "rasa": [
+            py, "-m", "rasa", "run", "--model", str(model), "--port", str(ports["rasa"]),
+            "--interface", "127.0.0.1", "--credentials", "credentials.yml",
+            "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"),
+        ],
+        "web": [py, "-m", "assistant.cli", "web"],
+    }  # fmt: skip
+    logs = {name: open(workdir / f"{name}.log", "w") for name in ports}
+    processes = {
+        name: subprocess.Popen(
+            cmd, cwd=PROJECT_ROOT, env=env, stdout=logs[name], stderr=subprocess.STDOUT
+        )
+        for name, cmd in commands.items()
+    }
+    try:
+        wait_for(f"http://127.0.0.1:{ports['actions']}/health", processes["actions"])
+        wait_for(f"http://127.0.0.1:{ports['rasa']}/webhooks/rest/", processes["rasa"])
+        wait_for(f"http://127.0.0.1:{ports['web']}/health", processes["web"])
+        yield {"ports": ports, "processes": processes, "logs": workdir}
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs.values():
+            log.close()
+
+
+def ask(servers: dict, text, sender: str = "e2e-user", raw: bytes | None = None):
+    url = f"http://127.0.0.1:{servers['ports']['rasa']}/webhooks/rest/webhook"
+    if raw is not None:
+        headers = {"Content-Type": "application/json"}
+        return requests.post(url, data=raw, headers=headers, timeout=30)
+    return requests.post(url, json={"sender": sender, "message": text}, timeout=30)
+
+
+def texts(response) -> list:
+    assert response.status_code == 200, response.text
+    return [m.get("text", "") for m in response.json()]

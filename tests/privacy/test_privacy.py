@@ -1,0 +1,73 @@
+import logging
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from assistant.privacy import PersonalDataFilter, mask_name, mask_personal_numbers
+from assistant.settings import PROJECT_ROOT
+from assistant.tracker_store import MaskingTrackerStore
+
+
+@pytest.mark.parametrize(
+    "name, masked",
+    [
+        ("Nguyễn Văn An", "Nguyễn V*** A"),
+        ("Lê Thị Thu Hà", "Lê T*** T*** H"),
+        ("Trần Bình", "Trần B"),
+        ("Hùng", "H***"),
+        ("", ""),
+    ],
+)
+def test_mask_name(name, masked):
+    assert mask_name(name) == masked
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("số tôi 0912345678", "số tôi ***"),
+        ("sđt 0912 345 678 nhé", "sđt *** nhé"),
+        ("+84912345678", "***"),
+        ("cccd 079123456789", "cccd ***"),
+        ("4 số cuối là 1234", "4 số cuối là ***"),
+        ("1234", "***"),
+        ("hồ sơ 000.00.27.H13-240115-0001", "hồ sơ 000.00.27.H13-240115-0001"),
+        ("hẹn 15/01/2024, phí 100.000đ", "hẹn 15/01/2024, phí 100.000đ"),
+        ("thủ tục số 12", "thủ tục số 12"),
+        ("", ""),
+    ],
+)
+def test_mask_personal_numbers(text, masked):
+    assert mask_personal_numbers(text) == masked
+
+
+def test_log_filter_masks_messages_and_arguments():
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "user said %s", ("0912345678",), None
+    )
+    assert PersonalDataFilter().filter(record)
+    assert record.getMessage() == "user said ***"
+
+
+async def test_tracker_store_keeps_only_masked_values():
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = MaskingTrackerStore(domain, url="")
+    tracker = DialogueStateTracker("citizen", domain.slots)
+    tracker.update(
+        UserUttered(
+            "4 số cuối là 5678, sđt 0912345678",
+            {"name": "provide_verification", "confidence": 1.0},
+            [{"entity": "phone_last4", "value": "5678", "start": 13, "end": 17}],
+            {"text": "4 số cuối là 5678, sđt 0912345678"},
+        )
+    )
+    tracker.update(SlotSet("verification_digits", "5678"))
+    await store.save(tracker)
+    assert tracker.latest_message.text.endswith("0912345678")  # the live turn is untouched
+    stored = await store.retrieve("citizen")
+    dumped = str([e.as_dict() for e in stored.events])
+    assert "5678" not in dumped and "0912345678" not in dumped
+    assert stored.latest_message.text == "4 số cuối là ***, sđt ***"
+    assert stored.get_slot("verification_digits") == "***"
