@@ -39,6 +39,10 @@ class Settings:
     verification_max_failures: int
     verification_window_seconds: int
     log_level: str
+    facebook_verify_token: str
+    facebook_app_secret: str
+    facebook_page_access_token: str
+    facebook_graph_base: str
 
 
 @lru_cache(maxsize=1)
@@ -78,4 +82,10 @@ def get_settings() -> Settings:
         # Failed checks per sender and per code within the window before a lock.
         verification_max_failures=int(_env("VERIFICATION_MAX_FAILURES", "5")),
         verification_window_seconds=int(_env("VERIFICATION_WINDOW_SECONDS", "3600")),
+        # Messenger channel (assistant/channels/facebook.py); empty = the channel refuses
+        # the webhook handshake and every POST. The Graph base is overridden by tests' fake.
+        facebook_verify_token=_env("FACEBOOK_VERIFY_TOKEN", ""),
+        facebook_app_secret=_env("FACEBOOK_APP_SECRET", ""),
+        facebook_page_access_token=_env("FACEBOOK_PAGE_ACCESS_TOKEN", ""),
+        facebook_graph_base=_env("FACEBOOK_GRAPH_BASE", "https://graph.facebook.com/v19.0"),
     )

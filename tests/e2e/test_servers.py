@@ -54,6 +54,16 @@ DOSSIERS = [
         status=DossierStatus.PROCESSING,
         status_text="Đang xử lý",
     ),
+    DossierRecord(  # only for the lock test: its failures must not lock the others
+        code="000.00.27.H13-251111-0777",
+        procedure_name="Đăng ký tạm trú",
+        applicant_name="Võ Thanh Hải",
+        applicant_phone="0355000777",
+        received_at=NOW - timedelta(days=1),
+        due_at=NOW + timedelta(days=2),
+        status=DossierStatus.RECEIVED,
+        status_text="Đã tiếp nhận",
+    ),
 ]
 RESPONSES = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
 
@@ -235,8 +245,8 @@ def test_code_asked_for_when_missing_and_wrong_digits_look_like_unknown_codes(se
 def test_five_wrong_answers_lock_the_lookup(servers):
     sender = "guesser"
     replies = []
-    for digits in ("1000", "1001", "1002", "1003", "1004", "2333"):
-        texts(ask(servers, "kiểm tra hồ sơ 000.20.31.H13-250302-0147", sender))
+    for digits in ("1000", "1001", "1002", "1003", "1004", "0777"):
+        texts(ask(servers, "kiểm tra hồ sơ 000.00.27.H13-251111-0777", sender))
         replies.append(texts(ask(servers, digits, sender))[0])
     assert replies[:4] == [DENIED] * 4
     assert "tạm khóa" in replies[4] and "tạm khóa" in replies[5]  # even the right digits
