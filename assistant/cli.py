@@ -26,10 +26,10 @@ from assistant.settings import PROJECT_ROOT, get_settings
 logger = logging.getLogger("assistant")
 
 
-def _progress(total: int | None, desc: str):
+def _progress(total: int | None, desc: str, unit: str = " thủ tục"):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=" thủ tục", mininterval=1.0)
+    return tqdm(total=total, desc=desc, unit=unit, mininterval=1.0)
 
 
 def _count_lines(path: Path) -> int | None:
@@ -63,19 +63,25 @@ def _safe_url(url: str) -> str:
     return url
 
 
-def cmd_catalog_import(args: argparse.Namespace) -> int:
-    from assistant.catalog.importer import import_catalog
+def _import_file(path: Path, importer, total: int | None, succeeded, unit: str) -> int:
+    """Migrate, run one importer with a progress bar, print its report."""
     from assistant.db.migrate import upgrade
 
-    path = Path(args.path)
     if not path.exists():
         print(f"Không tìm thấy tệp: {path}", file=sys.stderr)
         return 2
     upgrade()
-    with _progress(_count_lines(path), f"Import {path.name}") as bar:
-        report = import_catalog(path, progress=bar.update)
+    with _progress(total, f"Import {path.name}", unit) as bar:
+        report = importer(path, progress=bar.update)
     print(report.summary())
-    return 0 if report.imported else 1
+    return 0 if succeeded(report) else 1
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from assistant.catalog.importer import import_catalog
+
+    path = Path(args.path)
+    return _import_file(path, import_catalog, _count_lines(path), lambda r: r.imported, " thủ tục")
 
 
 def cmd_catalog_search(args: argparse.Namespace) -> int:
@@ -105,18 +111,11 @@ def cmd_catalog_alias(args: argparse.Namespace) -> int:
 
 
 def cmd_dossiers_import(args: argparse.Namespace) -> int:
-    from assistant.db.migrate import upgrade
     from assistant.dossiers.importer import count_rows, import_dossiers
 
     path = Path(args.path)
-    if not path.exists():
-        print(f"Không tìm thấy tệp: {path}", file=sys.stderr)
-        return 2
-    upgrade()
-    with _progress(count_rows(path), f"Import {path.name}") as bar:
-        report = import_dossiers(path, progress=bar.update)
-    print(report.summary())
-    return 0 if report.created + report.updated else 1
+    total = count_rows(path) if path.exists() else None
+    return _import_file(path, import_dossiers, total, lambda r: r.created + r.updated, " hồ sơ")
 
 
 def cmd_dossiers_generate(args: argparse.Namespace) -> int:
@@ -153,10 +152,14 @@ def generate_into_database(
         write_json(records, Path(out))
         return [(r.code, r.applicant_phone) for r in records[:3]]
     first: List[Tuple[str, str]] = []
-    with _progress(count, "Generate") as bar:
+    with _progress(count, "Generate", " hồ sơ") as bar:
         while batch := list(islice(records, 1000)):
             with session_scope() as session:
-                DossierRepository(session).upsert_many(batch, procedure_codes=codes)
+                repo = DossierRepository(session)
+                # Synthetic data is only added: a dossier already stored is never overwritten.
+                taken = repo.existing_codes([r.code for r in batch])
+                batch = [r for r in batch if r.code not in taken]
+                repo.upsert_many(batch, procedure_codes=codes)
             first.extend((r.code, r.applicant_phone) for r in batch[: 3 - len(first)])
             bar.update(len(batch))
     return first

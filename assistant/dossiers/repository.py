@@ -267,6 +267,10 @@ class DossierRepository:
             chunk = values[start : start + IN_CHUNK]
             yield from self.session.execute(statement.where(column.in_(chunk)))
 
+    def existing_codes(self, codes: Sequence[str]) -> set:
+        """Which of these codes are already stored (so synthetic data never overwrites them)."""
+        return {row[0] for row in self._rows_in(select(Dossier.code), Dossier.code, list(codes))}
+
     # --- linking to the catalog ----------------------------------------------------------
 
     def procedure_codes(self) -> Dict[str, str]:
