@@ -13,7 +13,7 @@ export NATIONAL_CATALOG ?= $(abspath $(CURDIR)/../shared/data/dichvucong/procedu
 # Tests use their own database; `make run` uses DATABASE_URL or var/assistant.db.
 TEST_DB := $(CURDIR)/var/test.db
 
-.PHONY: help run test test-services services-deps lint format unit validate model stories e2e bench eval clean
+.PHONY: help run test test-services services-deps browser-deps lint format unit validate model stories e2e bench eval clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -56,7 +56,11 @@ stories: model ## rasa test stories through the real NLU, failing on any wrong p
 	  --model $$($(BIN)/python -c 'from assistant.modelstore import model_path; print(model_path())') \
 	  --e2e --fail-on-prediction-errors --out results/stories
 
-e2e: model ## real servers on loopback ports, spoken to over HTTP
+browser-deps: ## Debian's Chromium for the browser tests, if missing
+	@command -v chromium >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+e2e: model browser-deps ## real servers on loopback ports, over HTTP and in headless Chromium
 	$(BIN)/pytest -m e2e -q
 
 services-deps: ## PostgreSQL 15 server binaries and Redis (Debian packages) if missing

@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import List, Tuple
@@ -276,6 +277,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     children = {
         name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env) for name, cmd in commands.items()
     }
+    threading.Thread(target=_warm_up, args=(settings.rasa_port,), daemon=True).start()
     print(
         f"Portal: http://{settings.web_host}:{settings.web_port}  "
         f"REST: http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook  (Ctrl-C stops)"
@@ -306,6 +308,22 @@ def cmd_run(_: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
     return 0
+
+
+def _warm_up(rasa_port: int) -> None:
+    """Send Rasa a first question once it is up: the first turns after a start are slow."""
+    import json
+    import urllib.request
+
+    url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    body = json.dumps({"sender": "__warmup__", "message": "xin chào"}).encode()
+    for _ in range(600):
+        try:
+            request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+            urllib.request.urlopen(request, timeout=60).read()
+            return
+        except OSError:
+            time.sleep(1)
 
 
 def _import_catalogs_if_changed() -> None:

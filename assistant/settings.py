@@ -39,6 +39,13 @@ class Settings:
     verification_max_failures: int
     verification_window_seconds: int
     log_level: str
+    zalo_app_id: str
+    zalo_oa_secret_key: str
+    zalo_app_secret: str
+    zalo_access_token: str
+    zalo_refresh_token: str
+    zalo_api_base: str
+    zalo_oauth_base: str
     facebook_verify_token: str
     facebook_app_secret: str
     facebook_page_access_token: str
@@ -82,6 +89,18 @@ def get_settings() -> Settings:
         # Failed checks per sender and per code within the window before a lock.
         verification_max_failures=int(_env("VERIFICATION_MAX_FAILURES", "5")),
         verification_window_seconds=int(_env("VERIFICATION_WINDOW_SECONDS", "3600")),
+        # Zalo Official Account (assistant/channels/zalo.py). The OA secret key signs webhooks
+        # (empty = every POST is refused), the app secret authorises token refreshes. The two
+        # tokens only seed the first run: once a refresh has stored a pair in the database,
+        # the database wins (Zalo refresh tokens are single-use). Bases are overridden by the
+        # tests' fake server.
+        zalo_app_id=_env("ZALO_APP_ID", ""),
+        zalo_oa_secret_key=_env("ZALO_OA_SECRET_KEY", ""),
+        zalo_app_secret=_env("ZALO_APP_SECRET", ""),
+        zalo_access_token=_env("ZALO_ACCESS_TOKEN", ""),
+        zalo_refresh_token=_env("ZALO_REFRESH_TOKEN", ""),
+        zalo_api_base=_env("ZALO_API_BASE", "https://openapi.zalo.me"),
+        zalo_oauth_base=_env("ZALO_OAUTH_BASE", "https://oauth.zaloapp.com"),
         # Messenger channel (assistant/channels/facebook.py); empty = the channel refuses
         # the webhook handshake and every POST. The Graph base is overridden by tests' fake.
         facebook_verify_token=_env("FACEBOOK_VERIFY_TOKEN", ""),

@@ -83,10 +83,10 @@ class PortalRestInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> PortalRestInput:
         credentials = credentials or {}
-        timeout = credentials.get("reply_timeout") or os.environ.get("REPLY_TIMEOUT") or 10
+        timeout = credentials.get("reply_timeout") or os.environ.get("REPLY_TIMEOUT") or 20
         return cls(float(timeout))
 
-    def __init__(self, reply_timeout: float = 10.0) -> None:
+    def __init__(self, reply_timeout: float = 20.0) -> None:
         self.reply_timeout = reply_timeout
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

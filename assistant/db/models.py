@@ -178,3 +178,27 @@ class VerificationAttempt(Base):
     key = Column(String(64), nullable=False)  # sha256 of the sender id or the dossier code
     succeeded = Column(Integer, nullable=False, default=0)
     at = Column(DateTime, nullable=False)
+
+
+class ChannelToken(Base):
+    """A messaging channel's current OAuth pair (Zalo: refresh tokens are single-use, so the
+    pair a refresh returns must outlive the process that asked for it)."""
+
+    __tablename__ = "channel_tokens"
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(32), nullable=False, unique=True)
+    access_token = Column(Text, nullable=False)
+    refresh_token = Column(Text, nullable=False)
+    expires_at: datetime | None = Column(DateTime, nullable=True)  # UTC, naive
+    updated_at = Column(DateTime, nullable=False)
+
+
+class ZaloSeenMessage(Base):
+    """Webhook events already handled: Zalo redelivers, and each message gets one answer."""
+
+    __tablename__ = "zalo_seen_messages"
+
+    id = Column(Integer, primary_key=True)
+    msg_id = Column(String(128), nullable=False, unique=True)
+    seen_at = Column(DateTime, nullable=False, index=True)  # UTC, naive; old rows are pruned

@@ -78,6 +78,7 @@ def launch(
         wait_for(f"http://127.0.0.1:{ports['actions']}/health", processes["actions"])
         wait_for(f"http://127.0.0.1:{ports['rasa']}/webhooks/rest/", processes["rasa"])
         wait_for(f"http://127.0.0.1:{ports['web']}/health", processes["web"])
+        warm_up(ports["rasa"])
         yield {"ports": ports, "processes": processes, "logs": workdir}
     finally:
         for process in processes.values():
@@ -90,6 +91,13 @@ def launch(
                 process.kill()
         for log in logs.values():
             log.close()
+
+
+def warm_up(rasa_port: int) -> None:
+    """The first turns after a start build TensorFlow graphs and take seconds: do them now."""
+    url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    for text in ("xin chào", "đăng ký kết hôn mất bao lâu"):
+        requests.post(url, json={"sender": "__warmup__", "message": text}, timeout=60)
 
 
 def ask(servers: dict, text, sender: str = "e2e-user", raw: bytes | None = None):

@@ -207,7 +207,9 @@ def test_malformed_requests_get_400(servers, body):
 def test_portal_page_and_its_chat_proxy(servers):
     base = f"http://127.0.0.1:{servers['ports']['web']}"
     page = requests.get(base + "/", timeout=10)
-    assert page.status_code == 200 and 'aria-live="polite"' in page.text
+    assert page.status_code == 200 and 'src="/static/widget.js"' in page.text
+    widget = requests.get(base + "/static/widget.js", timeout=10)
+    assert widget.status_code == 200 and "aria-live" in widget.text
     record = record_for(servers, "đăng ký kết hôn")
     reply = requests.post(
         base + "/api/chat",

@@ -1,0 +1,684 @@
+"""A Zalo Official Account channel: ``POST /webhooks/zalo/webhook``.
+
+Shaped like ``rasa.core.channels.facebook``: an inbound parser, an ``OutputChannel`` with the
+``send_*`` methods, an ``InputChannel`` with ``name()``, ``from_credentials()`` and a Sanic
+``blueprint()``. What Zalo needs on top:
+
+- every webhook is signed: ``X-ZEvent-Signature: mac=sha256(app_id + body + timestamp +
+  oa_secret_key)``; no header is a 401, a wrong one a 403, and nothing is processed;
+- Zalo retries webhooks that answer slowly and then disables them, so the webhook answers
+  200 at once and the turn runs in a background task;
+- Zalo redelivers events; ``zalo_seen_messages`` makes each one answered once, across
+  restarts and processes;
+- replies go through the OA customer-service API, at most 2000 characters a message (longer
+  answers are split at lines, then words); buttons become a numbered list and a reply "2"
+  reaches Rasa as the second button's payload;
+- access tokens expire and refresh tokens are single-use (see ``assistant.channels.tokens``);
+  a reply that cannot be sent waits in an in-process retry queue instead of being dropped.
+
+Message text, tokens and secrets are never logged (replies may hold citizens' numbers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import Enum
+from typing import Any, Awaitable, Callable, Deque, Dict, List, Mapping, Set, Tuple
+
+import aiohttp
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from assistant.channels.rest import APOLOGY, EMPTY_PROMPT, MAX_MESSAGE_CHARS
+from assistant.channels.tokens import (
+    SeenMessages,
+    TokenPair,
+    TokenRefreshError,
+    TokenRepository,
+    ZaloTokenManager,
+)
+from assistant.nlu.normalize import nfc
+from assistant.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+TEXT_LIMIT = 2000  # characters per OA message
+# Zalo answers HTTP 200 with one of these when the access token is expired or revoked.
+TOKEN_EXPIRED_ERRORS = frozenset({-216, -124})
+MEDIA_EVENTS = frozenset(
+    {
+        "user_send_image",
+        "user_send_sticker",
+        "user_send_gif",
+        "user_send_file",
+        "user_send_location",
+        "user_send_audio",
+        "user_send_video",
+    }
+)
+TEXT_EVENT = "user_send_text"
+FOLLOW_EVENT = "follow"
+ANSWERED_EVENTS = MEDIA_EVENTS | {TEXT_EVENT, FOLLOW_EVENT}
+
+# Seconds between retries of a reply that could not be sent; after the last one it is given
+# up (about 50 minutes in all, far longer than a token refresh or an API outage should last).
+RETRY_DELAYS: Tuple[float, ...] = (5, 15, 60, 300, 900, 1800)
+MAX_PENDING = 1000  # replies waiting in the retry queue, all users together
+BUTTON_TTL = 30 * 60  # seconds a numbered menu can be answered by its number
+SEEN_RETENTION_DAYS = 7  # Zalo redelivers within minutes; a week is plenty
+PRUNE_EVERY = 3600  # seconds between pruning runs of zalo_seen_messages
+
+TEXT_ONLY_REPLY = (
+    "Xin lỗi Anh/Chị, hiện tôi chỉ đọc được tin nhắn dạng chữ, chưa xem được hình ảnh, "
+    "nhãn dán, tệp, vị trí hay tin nhắn thoại. Anh/Chị vui lòng gõ câu hỏi bằng chữ, "
+    "ví dụ: “Làm căn cước cần giấy tờ gì?”"
+)
+WELCOME = (
+    "Cảm ơn Anh/Chị đã quan tâm! Tôi là trợ lý ảo hướng dẫn thủ tục hành chính. "
+    "Anh/Chị có thể hỏi tôi về giấy tờ, lệ phí, thời gian, nơi nộp hồ sơ của một thủ tục "
+    "hoặc tra cứu tình trạng hồ sơ đã nộp."
+)
+MENU_HINT = "Anh/Chị trả lời bằng số thứ tự (ví dụ: 1) để chọn."
+
+_CHOICE_RE = re.compile(r"(?:số\s*)?(\d{1,2})\s*[.)]?", re.IGNORECASE)
+
+
+def _ref(user_id: str) -> str:
+    """A short, stable stand-in for a user id in logs."""
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:10]
+
+
+# --- inbound -------------------------------------------------------------------------------
+
+
+def expected_signature(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> str:
+    data = app_id.encode("utf-8") + body + timestamp.encode("utf-8") + oa_secret_key.encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+def signature_matches(
+    header: str, app_id: str, body: bytes, timestamp: str, oa_secret_key: str
+) -> bool:
+    """Zalo sends ``mac=<hex>``; a bare ``<hex>`` is accepted too. Constant-time compare."""
+    if not oa_secret_key:
+        return False
+    given = header.strip()
+    if given[:4].lower() == "mac=":
+        given = given[4:].strip()
+    expected = expected_signature(app_id, body, timestamp, oa_secret_key)
+    return hmac.compare_digest(given.lower().encode("utf-8"), expected.encode("ascii"))
+
+
+def load_payload(body: bytes) -> Tuple[Dict[str, Any], str]:
+    """(payload, timestamp) from a webhook body, or ValueError: the timestamp is signed."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("nội dung phải được mã hóa UTF-8") from None
+    except ValueError:
+        raise ValueError("nội dung không phải JSON hợp lệ") from None
+    if not isinstance(payload, dict):
+        raise ValueError("cần một đối tượng JSON")
+    timestamp = payload.get("timestamp")
+    if isinstance(timestamp, bool) or not isinstance(timestamp, (str, int)) or timestamp == "":
+        raise ValueError("thiếu 'timestamp'")
+    return payload, str(timestamp)
+
+
+@dataclass(frozen=True)
+class ZaloEvent:
+    name: str
+    timestamp: str
+    user_id: str = ""
+    msg_id: str | None = None
+    text: str = ""
+
+    @property
+    def dedupe_key(self) -> str:
+        """Zalo's msg_id; events without one (follow) are keyed by user and timestamp."""
+        return self.msg_id or f"{self.name}:{self.user_id}:{self.timestamp}"
+
+
+def _identifier(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def parse_event(payload: Mapping[str, Any], timestamp: str) -> ZaloEvent:
+    """The fields the channel uses, or ValueError. Events it ignores need only a name."""
+    name = payload.get("event_name")
+    if not isinstance(name, str) or not name:
+        raise ValueError("thiếu 'event_name'")
+    if name not in ANSWERED_EVENTS:
+        return ZaloEvent(name, timestamp)
+    party = payload.get("follower" if name == FOLLOW_EVENT else "sender")
+    user_id = _identifier(party.get("id")) if isinstance(party, Mapping) else None
+    if user_id is None:
+        raise ValueError("thiếu mã người dùng")
+    if name == FOLLOW_EVENT:
+        return ZaloEvent(name, timestamp, user_id)
+    message = payload.get("message")
+    if not isinstance(message, Mapping):
+        raise ValueError("thiếu 'message'")
+    text = message.get("text")
+    if name == TEXT_EVENT and not isinstance(text, str):
+        raise ValueError("'message.text' phải là chuỗi ký tự")
+    msg_id = _identifier(message.get("msg_id"))
+    return ZaloEvent(name, timestamp, user_id, msg_id, text if isinstance(text, str) else "")
+
+
+# --- outbound text -------------------------------------------------------------------------
+
+
+def _length(text: str) -> int:
+    """Length as Zalo is likely to count it (UTF-16 units: an emoji counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _hard_cut(word: str, limit: int) -> List[str]:
+    pieces, current = [], ""
+    for char in word:
+        if _length(current + char) > limit:
+            pieces.append(current)
+            current = ""
+        current += char
+    return pieces + [current] if current else pieces
+
+
+def _pack(pieces: List[str], limit: int) -> List[str]:
+    """Greedily join consecutive pieces (each within the limit) into chunks within it."""
+    chunks, current = [], ""
+    for piece in pieces:
+        if current and _length(current + piece) > limit:
+            chunks.append(current)
+            current = ""
+        current += piece
+    return chunks + [current] if current else chunks
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> List[str]:
+    """``text`` as messages of at most ``limit`` characters, in order: cut between lines,
+    a line longer than the limit between words, a word longer than that anywhere."""
+    if not text or not text.strip():
+        return []
+    if _length(text) <= limit:
+        return [text]
+    chunks: List[str] = []
+    lines: List[str] = []
+    for line in text.splitlines(keepends=True):
+        if _length(line) <= limit:
+            lines.append(line)
+            continue
+        chunks.extend(_pack(lines, limit))  # a long line starts a message of its own
+        lines = []
+        words: List[str] = []
+        for word in re.findall(r"\S+\s*|\s+", line):
+            words.extend(_hard_cut(word, limit) if _length(word) > limit else [word])
+        packed = _pack(words, limit)
+        chunks.extend(packed[:-1])
+        lines = packed[-1:]
+    chunks.extend(_pack(lines, limit))
+    return [chunk.strip() for chunk in chunks if chunk.strip()]
+
+
+def numbered_menu(text: str, buttons: List[Dict[str, Any]]) -> Tuple[str, List[str]]:
+    """Zalo's button templates are fiddly; a numbered list works in every Zalo client.
+    Returns the message and, per number, what is sent to Rasa when the user answers it."""
+    lines, payloads = [], []
+    for number, button in enumerate(buttons, start=1):
+        title = str(button.get("title") or button.get("payload") or "").strip()
+        url = button.get("url")
+        lines.append(f"{number}. {title}: {url}" if url else f"{number}. {title}")
+        payloads.append(str(button.get("payload") or title))
+    if not lines:
+        return text, []
+    head = f"{text.rstrip()}\n\n" if text and text.strip() else ""
+    return head + "\n".join(lines) + "\n\n" + MENU_HINT, payloads
+
+
+class ButtonMemory:
+    """The payloads of the last numbered menu sent to each user, answerable by the user's
+    next message within ``ttl`` seconds. Kept in memory (bounded): after a restart, or in
+    another Rasa process, a number simply reaches Rasa as typed."""
+
+    def __init__(self, ttl: float = BUTTON_TTL, max_users: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_users = max_users
+        self._menus: OrderedDict[str, Tuple[float, List[str]]] = OrderedDict()
+
+    def remember(self, user_id: str, payloads: List[str]) -> None:
+        self._menus.pop(user_id, None)
+        self._menus[user_id] = (time.monotonic() + self.ttl, list(payloads))
+        while len(self._menus) > self.max_users:
+            self._menus.popitem(last=False)
+
+    def choose(self, user_id: str, text: str) -> str | None:
+        """The payload ``text`` picks, or None. Any message ends the menu: a "2" typed later
+        answers whatever the bot asked then, not an old list."""
+        entry = self._menus.pop(user_id, None)
+        match = _CHOICE_RE.fullmatch(nfc(text).strip())
+        if entry is None or match is None or entry[0] < time.monotonic():
+            return None
+        number = int(match.group(1))
+        payloads = entry[1]
+        return payloads[number - 1] if 1 <= number <= len(payloads) else None
+
+
+def zalo_message(custom: Any) -> Dict[str, Any] | None:
+    """A custom payload that already is a Zalo message object (``{"text": …}`` or
+    ``{"attachment": …}``, optionally wrapped in ``{"message": …}``), else None."""
+    if not isinstance(custom, Mapping):
+        return None
+    candidate = custom.get("message", custom)
+    if not isinstance(candidate, Mapping):
+        return None
+    text, attachment = candidate.get("text"), candidate.get("attachment")
+    if isinstance(attachment, Mapping) or (
+        isinstance(text, str) and text.strip() and _length(text) <= TEXT_LIMIT
+    ):
+        return dict(candidate)
+    return None
+
+
+# --- the OA API client with its retry queue ------------------------------------------------
+
+
+class _Outcome(Enum):
+    SENT = "sent"
+    TOKEN_EXPIRED = "token_expired"
+    FAILED = "failed"
+
+
+@dataclass
+class _Outbox:
+    """One user's replies waiting to be retried, in order."""
+
+    messages: Deque[Dict[str, Any]] = field(default_factory=deque)
+    attempts: int = 0  # failed attempts of the first message
+    next_at: float = 0.0  # event-loop time of the next attempt
+
+
+class ZaloClient:
+    """Sends OA customer-service messages; refreshes the token once when Zalo refuses it.
+
+    A reply that still fails waits in an in-process queue (per user, in order, bounded in size
+    and in attempts) that a background task retries. It does not survive a restart.
+    """
+
+    def __init__(
+        self,
+        api_base: str,
+        tokens: ZaloTokenManager,
+        retry_delays: Tuple[float, ...] = RETRY_DELAYS,
+        timeout: float = 10.0,
+    ) -> None:
+        self.url = f"{api_base.rstrip('/')}/v3.0/oa/message/cs"
+        self.tokens = tokens
+        self.retry_delays = tuple(retry_delays) or (1.0,)
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._outbox: Dict[str, _Outbox] = {}
+        self._worker: asyncio.Task | None = None
+
+    @property
+    def pending(self) -> int:
+        return sum(len(box.messages) for box in self._outbox.values())
+
+    async def send(self, user_id: str, messages: List[Dict[str, Any]]) -> bool:
+        """True if every message went out now; False if some wait in the retry queue."""
+        messages = [message for message in messages if message]
+        if user_id in self._outbox:  # behind what already waits, to keep the order
+            self._enqueue(user_id, messages)
+            return not messages
+        for index, message in enumerate(messages):
+            if not await self._deliver(user_id, message):
+                self._enqueue(user_id, messages[index:])
+                return False
+        return True
+
+    async def aclose(self) -> None:
+        if self._worker is not None and not self._worker.done():
+            self._worker.cancel()
+        if self.pending:
+            logger.error("Zalo channel stopping: %d pending reply(ies) not sent", self.pending)
+
+    def _enqueue(self, user_id: str, messages: List[Dict[str, Any]]) -> None:
+        if not messages:
+            return
+        room = MAX_PENDING - self.pending
+        if room < len(messages):
+            logger.error(
+                "Zalo retry queue full: %d reply(ies) to user %s dropped",
+                len(messages) - max(room, 0),
+                _ref(user_id),
+            )
+            messages = messages[: max(room, 0)]
+            if not messages:
+                return
+        box = self._outbox.get(user_id)
+        if box is None:
+            loop = asyncio.get_running_loop()
+            box = self._outbox[user_id] = _Outbox(
+                attempts=1, next_at=loop.time() + self.retry_delays[0]
+            )
+        box.messages.extend(messages)
+        logger.warning(
+            "Zalo reply pending: %d message(s) to user %s queued for retry",
+            len(box.messages),
+            _ref(user_id),
+        )
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.ensure_future(self._retry_loop())
+
+    async def _retry_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._outbox:
+            wait = min(box.next_at for box in self._outbox.values()) - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            due = [user for user, box in self._outbox.items() if box.next_at <= loop.time()]
+            for user_id in due:
+                box = self._outbox[user_id]
+                await self._flush(user_id, box)
+                if not box.messages:
+                    del self._outbox[user_id]
+
+    async def _flush(self, user_id: str, box: _Outbox) -> None:
+        loop = asyncio.get_running_loop()
+        while box.messages:
+            if await self._deliver(user_id, box.messages[0]):
+                box.messages.popleft()
+                box.attempts = 0
+                logger.info("Pending Zalo reply to user %s delivered", _ref(user_id))
+                continue
+            box.attempts += 1
+            if box.attempts > len(self.retry_delays):
+                box.messages.popleft()
+                box.attempts = 0
+                logger.error(
+                    "Zalo reply to user %s given up after %d attempts",
+                    _ref(user_id),
+                    len(self.retry_delays) + 1,
+                )
+                continue
+            box.next_at = loop.time() + self.retry_delays[box.attempts - 1]
+            return
+
+    async def _deliver(self, user_id: str, message: Dict[str, Any]) -> bool:
+        try:
+            token = await self.tokens.access_token()
+            outcome = await self._post(token, user_id, message)
+            if outcome is _Outcome.TOKEN_EXPIRED:
+                pair: TokenPair = await self.tokens.refresh(stale_access_token=token)
+                outcome = await self._post(pair.access_token, user_id, message)
+        except TokenRefreshError as error:  # its text names no token or secret
+            logger.warning("Zalo reply not sent: %s", error)
+            return False
+        except Exception as error:  # noqa: BLE001 - whatever broke, the reply waits in the queue
+            logger.error("Zalo reply not sent: %s", type(error).__name__)
+            return False
+        if outcome is _Outcome.TOKEN_EXPIRED:
+            logger.warning("Zalo refused a freshly refreshed access token")
+        return outcome is _Outcome.SENT
+
+    async def _post(self, token: str, user_id: str, message: Dict[str, Any]) -> _Outcome:
+        body = {"recipient": {"user_id": user_id}, "message": message}
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout) as http:
+                async with http.post(self.url, json=body, headers={"access_token": token}) as r:
+                    status = r.status
+                    answer = await r.json(content_type=None) if status == 200 else None
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            logger.warning("Zalo send failed: %s", type(error).__name__)
+            return _Outcome.FAILED
+        if status != 200 or not isinstance(answer, Mapping):
+            logger.warning("Zalo send failed: HTTP %d", status)
+            return _Outcome.FAILED
+        try:
+            code = int(answer.get("error", 0))
+        except (TypeError, ValueError):
+            code = -1
+        if code == 0:
+            return _Outcome.SENT
+        if code in TOKEN_EXPIRED_ERRORS:
+            return _Outcome.TOKEN_EXPIRED
+        logger.warning("Zalo refused a reply: error %d", code)
+        return _Outcome.FAILED
+
+
+# --- Rasa channel classes ------------------------------------------------------------------
+
+
+class ZaloOutput(OutputChannel):
+    """Bot messages to a Zalo user. ``sent`` counts messages handed over (sent or queued)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "zalo"
+
+    def __init__(self, client: ZaloClient, buttons: ButtonMemory) -> None:
+        self.client = client
+        self.buttons = buttons
+        self.sent = 0
+
+    async def _send(self, recipient_id: str, messages: List[Dict[str, Any]]) -> None:
+        if messages:
+            self.sent += 1
+            await self.client.send(recipient_id, messages)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._send(recipient_id, [{"text": chunk} for chunk in split_text(text)])
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        menu, payloads = numbered_menu(text, buttons)
+        if payloads:
+            self.buttons.remember(recipient_id, payloads)
+        await self.send_text_message(recipient_id, menu)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self.send_text_message(recipient_id, f"Hình ảnh: {image}")
+
+    async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
+        await self.send_text_message(recipient_id, f"Tệp đính kèm: {attachment}")
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any
+    ) -> None:
+        message = zalo_message(json_message)
+        if message is None:
+            logger.debug("Custom bot message is not a Zalo message object; not sent")
+            return
+        await self._send(recipient_id, [message])
+
+
+class ZaloInput(InputChannel):
+    """Webhook of a Zalo Official Account; credentials fall back to the ZALO_* settings."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "zalo"
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> ZaloInput:
+        credentials = credentials or {}
+        settings = get_settings()
+
+        def pick(key: str, default: str) -> str:
+            value = credentials.get(key)
+            return str(value).strip() if value not in (None, "") else default
+
+        return cls(
+            app_id=pick("app_id", settings.zalo_app_id),
+            oa_secret_key=pick("oa_secret_key", settings.zalo_oa_secret_key),
+            app_secret=pick("app_secret", settings.zalo_app_secret),
+            access_token=pick("access_token", settings.zalo_access_token),
+            refresh_token=pick("refresh_token", settings.zalo_refresh_token),
+            api_base=pick("api_base", settings.zalo_api_base),
+            oauth_base=pick("oauth_base", settings.zalo_oauth_base),
+        )
+
+    def __init__(
+        self,
+        app_id: str,
+        oa_secret_key: str,
+        app_secret: str = "",
+        access_token: str = "",
+        refresh_token: str = "",
+        api_base: str = "https://openapi.zalo.me",
+        oauth_base: str = "https://oauth.zaloapp.com",
+        *,
+        database_url: str | None = None,
+        retry_delays: Tuple[float, ...] = RETRY_DELAYS,
+        refresh_backoff: float = 1.0,
+        button_ttl: float = BUTTON_TTL,
+    ) -> None:
+        self.app_id = app_id
+        self.oa_secret_key = oa_secret_key
+        initial = TokenPair(access_token, refresh_token) if access_token or refresh_token else None
+        self.tokens = ZaloTokenManager(
+            app_id=app_id,
+            app_secret=app_secret,
+            oauth_base=oauth_base,
+            initial=initial,
+            repository=TokenRepository(self.name(), database_url),
+            backoff=refresh_backoff,
+        )
+        self.client = ZaloClient(api_base, self.tokens, retry_delays)
+        self.buttons = ButtonMemory(button_ttl)
+        self.seen = SeenMessages(database_url)
+        self._tasks: Set[asyncio.Task] = set()
+        self._pruned_at = 0.0
+        if not app_id or not oa_secret_key:
+            logger.warning("Zalo channel has no app id or OA secret key: every webhook is refused")
+
+    def get_output_channel(self) -> ZaloOutput:
+        return ZaloOutput(self.client, self.buttons)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = Blueprint("zalo_webhook", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.body or b""
+            header = request.headers.get(SIGNATURE_HEADER)
+            if not header:
+                logger.warning("Zalo webhook refused: no signature")
+                return response.json({"error": "unauthorized"}, status=401)
+            try:
+                payload, timestamp = load_payload(body)
+            except ValueError as error:
+                return _bad_request(str(error))
+            if not signature_matches(header, self.app_id, body, timestamp, self.oa_secret_key):
+                logger.warning("Zalo webhook refused: wrong signature")
+                return response.json({"error": "forbidden"}, status=403)
+            try:
+                event = parse_event(payload, timestamp)
+            except ValueError as error:
+                return _bad_request(str(error))
+            self._schedule(self._handle(event, on_new_message))
+            return response.json({"status": "ok"})
+
+        @blueprint.listener("before_server_stop")
+        async def stop(*_: Any) -> None:
+            await self.aclose()
+
+        return blueprint
+
+    async def wait_idle(self, timeout: float = 5.0) -> None:
+        """Wait until the webhook events received so far are handled (or ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while self._tasks and time.monotonic() < deadline:
+            await asyncio.wait(set(self._tasks), timeout=deadline - time.monotonic())
+
+    async def aclose(self, wait: float = 5.0) -> None:
+        """Give turns in progress a moment, then stop the retry queue."""
+        await self.wait_idle(wait)
+        await self.client.aclose()
+
+    def _schedule(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)  # a task nobody references can be garbage-collected mid-turn
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("Zalo event handling failed: %s", type(task.exception()).__name__)
+
+    async def _handle(
+        self, event: ZaloEvent, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        if event.name not in ANSWERED_EVENTS:
+            logger.debug("Zalo event ignored: %s", event.name[:40])
+            return
+        if not await self._first_time(event):
+            logger.info("Zalo redelivered an event already handled; ignored")
+            return
+        if event.name == TEXT_EVENT:
+            await self._answer(event, on_new_message)
+        elif event.name == FOLLOW_EVENT:
+            await self.client.send(event.user_id, [{"text": WELCOME}])
+        else:
+            await self.client.send(event.user_id, [{"text": TEXT_ONLY_REPLY}])
+
+    async def _first_time(self, event: ZaloEvent) -> bool:
+        try:
+            first = await asyncio.to_thread(self.seen.first_time, event.dedupe_key)
+        except Exception as error:  # noqa: BLE001 - better a rare double answer than none
+            logger.warning("Zalo redelivery check failed (%s); answering", type(error).__name__)
+            return True
+        if time.monotonic() - self._pruned_at > PRUNE_EVERY:
+            self._pruned_at = time.monotonic()
+            try:
+                await asyncio.to_thread(self.seen.prune, timedelta(days=SEEN_RETENTION_DAYS))
+            except Exception as error:  # noqa: BLE001 - pruning can wait for the next hour
+                logger.warning("Pruning zalo_seen_messages failed: %s", type(error).__name__)
+        return first
+
+    async def _answer(
+        self, event: ZaloEvent, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        text = event.text.strip()
+        if not text:
+            await self.client.send(event.user_id, [{"text": EMPTY_PROMPT}])
+            return
+        chosen = self.buttons.choose(event.user_id, text)
+        output = self.get_output_channel()
+        message = UserMessage(
+            chosen or text[:MAX_MESSAGE_CHARS],
+            output,
+            event.user_id,
+            input_channel=self.name(),
+            message_id=event.msg_id,
+        )
+        try:
+            await on_new_message(message)
+        except Exception as error:  # noqa: BLE001 - the citizen gets an apology, not silence
+            logger.error("Zalo message handling failed: %s", type(error).__name__)
+        if not output.sent:
+            await self.client.send(event.user_id, [{"text": APOLOGY}])
+
+
+def _bad_request(reason: str) -> HTTPResponse:
+    return response.json(
+        {"error": "bad_request", "message": f"Yêu cầu không hợp lệ: {reason}"}, status=400
+    )
