@@ -41,6 +41,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant.channels.rest import MAX_MESSAGE_CHARS
+from assistant.channels.text import split_text as _split_text
 from assistant.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -78,34 +79,9 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text or "")
 
 
-def _pack(parts: List[str], separator: str, limit: int) -> List[str]:
-    out: List[str] = []
-    current: str | None = None
-    for part in parts:
-        if current is not None and len(current) + len(separator) + len(part) <= limit:
-            current += separator + part
-        else:
-            if current is not None:
-                out.append(current)
-            current = part
-    if current is not None:
-        out.append(current)
-    return out
-
-
 def split_text(text: str, limit: int = TEXT_LIMIT) -> List[str]:
-    """Pieces of at most ``limit`` characters, in order, cut at line then word boundaries."""
-    text = _nfc(text).strip()
-    lines: List[str] = []
-    for line in text.split("\n"):
-        if len(line) <= limit:
-            lines.append(line)
-            continue
-        words: List[str] = []
-        for word in line.split(" "):
-            words.extend(word[i : i + limit] for i in range(0, max(len(word), 1), limit))
-        lines.extend(_pack(words, " ", limit))
-    return [piece.strip() for piece in _pack(lines, "\n", limit) if piece.strip()]
+    """Messenger messages of at most ``limit`` characters, in order (see channels.text)."""
+    return _split_text(_nfc(text), limit)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant.channels.rest import APOLOGY, EMPTY_PROMPT, MAX_MESSAGE_CHARS
+from assistant.channels.text import split_text as _split_text
+from assistant.channels.text import utf16_length
 from assistant.channels.tokens import (
     SeenMessages,
     TokenPair,
@@ -183,55 +185,9 @@ def parse_event(payload: Mapping[str, Any], timestamp: str) -> ZaloEvent:
 # --- outbound text -------------------------------------------------------------------------
 
 
-def _length(text: str) -> int:
-    """Length as Zalo is likely to count it (UTF-16 units: an emoji counts twice)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _hard_cut(word: str, limit: int) -> List[str]:
-    pieces, current = [], ""
-    for char in word:
-        if _length(current + char) > limit:
-            pieces.append(current)
-            current = ""
-        current += char
-    return pieces + [current] if current else pieces
-
-
-def _pack(pieces: List[str], limit: int) -> List[str]:
-    """Greedily join consecutive pieces (each within the limit) into chunks within it."""
-    chunks, current = [], ""
-    for piece in pieces:
-        if current and _length(current + piece) > limit:
-            chunks.append(current)
-            current = ""
-        current += piece
-    return chunks + [current] if current else chunks
-
-
 def split_text(text: str, limit: int = TEXT_LIMIT) -> List[str]:
-    """``text`` as messages of at most ``limit`` characters, in order: cut between lines,
-    a line longer than the limit between words, a word longer than that anywhere."""
-    if not text or not text.strip():
-        return []
-    if _length(text) <= limit:
-        return [text]
-    chunks: List[str] = []
-    lines: List[str] = []
-    for line in text.splitlines(keepends=True):
-        if _length(line) <= limit:
-            lines.append(line)
-            continue
-        chunks.extend(_pack(lines, limit))  # a long line starts a message of its own
-        lines = []
-        words: List[str] = []
-        for word in re.findall(r"\S+\s*|\s+", line):
-            words.extend(_hard_cut(word, limit) if _length(word) > limit else [word])
-        packed = _pack(words, limit)
-        chunks.extend(packed[:-1])
-        lines = packed[-1:]
-    chunks.extend(_pack(lines, limit))
-    return [chunk.strip() for chunk in chunks if chunk.strip()]
+    """Zalo messages of at most ``limit`` UTF-16 units, in order (see channels.text)."""
+    return _split_text(text, limit, utf16_length)
 
 
 def numbered_menu(text: str, buttons: List[Dict[str, Any]]) -> Tuple[str, List[str]]:
@@ -287,7 +243,7 @@ def zalo_message(custom: Any) -> Dict[str, Any] | None:
         return None
     text, attachment = candidate.get("text"), candidate.get("attachment")
     if isinstance(attachment, Mapping) or (
-        isinstance(text, str) and text.strip() and _length(text) <= TEXT_LIMIT
+        isinstance(text, str) and text.strip() and utf16_length(text) <= TEXT_LIMIT
     ):
         return dict(candidate)
     return None
