@@ -27,11 +27,6 @@ def mask_name(name: str) -> str:
     return " ".join([words[0], *middle, words[-1][0]])
 
 
-def mask_phone(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone or "")
-    return MASK + digits[-2:] if len(digits) >= 4 else MASK
-
-
 def _mask_digits(text: str) -> str:
     return _DIGITS_RE.sub(
         lambda m: MASK if sum(c.isdigit() for c in m.group(0)) >= 4 else m.group(0), text

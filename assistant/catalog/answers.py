@@ -15,8 +15,6 @@ MAX_DOCUMENTS = 15
 MAX_STEPS = 6
 MAX_FACT_CHARS = 320
 
-ASPECTS = ("documents", "fee", "processing_time", "where", "overview")
-
 
 def shorten(text: str, limit: int = MAX_FACT_CHARS) -> str:
     text = " ".join((text or "").split())

@@ -13,6 +13,7 @@ from typing import Callable, Iterator, List, Tuple, Union
 
 from assistant.catalog.records import ProcedureRecord
 from assistant.catalog.repository import CatalogRepository
+from assistant.db.batches import store_batch
 from assistant.db.session import session_scope
 
 BATCH = 250
@@ -92,14 +93,7 @@ def import_catalog(
             report.with_fee += any(c.fee_amount is not None for c in record.channels)
 
     def flush() -> None:
-        try:
-            store(batch)
-        except Exception:  # noqa: BLE001 - find the bad record, keep the good ones
-            for record in batch:
-                try:
-                    store([record])
-                except Exception as error:  # noqa: BLE001
-                    report.errors.append((record.code, f"{type(error).__name__}: {error}"[:300]))
+        store_batch(batch, store, lambda record: record.code, report.errors)
         batch.clear()
 
     seen = set()

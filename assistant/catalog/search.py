@@ -89,11 +89,6 @@ def analyse_text(text: str) -> _Analysis:
     return _Analysis(syllables, words)
 
 
-def analyse(text: str) -> List[str]:
-    """Folded syllables of a text, abbreviations expanded, punctuation and numbers dropped."""
-    return analyse_text(text).syllables
-
-
 def _content(syllables: Iterable[str]) -> frozenset:
     return frozenset(s for s in syllables if s not in STOPWORDS)
 

@@ -43,6 +43,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Callable, Iterator, List, Mapping, Tuple, Union
 
+from assistant.db.batches import store_batch
 from assistant.db.session import session_scope
 from assistant.dossiers.records import (
     LOCAL_TZ,
@@ -605,15 +606,8 @@ def import_dossiers(
 
     def flush() -> None:
         nonlocal unreported
-        try:
-            if batch:
-                store(batch)
-        except Exception:  # noqa: BLE001 - find the bad record, keep the good ones
-            for item in batch:
-                try:
-                    store([item])
-                except Exception as error:  # noqa: BLE001
-                    report.errors.append((item[0], f"{type(error).__name__}: {error}"[:300]))
+        if batch:
+            store_batch(batch, store, lambda item: item[0], report.errors)
         batch.clear()
         if progress and unreported:
             progress(unreported)
