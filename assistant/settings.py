@@ -50,6 +50,14 @@ class Settings:
     facebook_app_secret: str
     facebook_page_access_token: str
     facebook_graph_base: str
+    faq_refresh_seconds: float
+    models_dir: Path
+    model_gate_margin: float
+    rasa_api_token: str
+    admin_session_hours: float
+    admin_cookie_secure: bool
+    login_max_failures: int
+    login_window_seconds: int
 
 
 @lru_cache(maxsize=1)
@@ -107,4 +115,19 @@ def get_settings() -> Settings:
         facebook_app_secret=_env("FACEBOOK_APP_SECRET", ""),
         facebook_page_access_token=_env("FACEBOOK_PAGE_ACCESS_TOKEN", ""),
         facebook_graph_base=_env("FACEBOOK_GRAPH_BASE", "https://graph.facebook.com/v19.0"),
+        # Staff app (issue #6). How often the NLU's FAQ retrieval checks for staff edits.
+        faq_refresh_seconds=float(_env("FAQ_REFRESH_SECONDS", "2")),
+        # Where retrained models go, and how much a candidate may score below the live model
+        # on the held-out split before the gate rejects it.
+        models_dir=Path(_env("MODELS_DIR", str(PROJECT_ROOT / "models"))),
+        model_gate_margin=float(_env("MODEL_GATE_MARGIN", "0.02")),
+        # Token for Rasa's HTTP API (model switch without restart); `assistant run` makes one
+        # up when it is empty and gives it to Rasa and the staff app.
+        rasa_api_token=_env("RASA_API_TOKEN", ""),
+        admin_session_hours=float(_env("ADMIN_SESSION_HOURS", "8")),
+        # Set to 1 behind HTTPS so that the session cookie is never sent in clear.
+        admin_cookie_secure=_env("ADMIN_COOKIE_SECURE", "0") == "1",
+        # Failed logins per account and per address within the window before a pause.
+        login_max_failures=int(_env("LOGIN_MAX_FAILURES", "5")),
+        login_window_seconds=int(_env("LOGIN_WINDOW_SECONDS", "900")),
     )

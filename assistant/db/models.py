@@ -335,7 +335,8 @@ class ModelVersion(Base):
     __tablename__ = "model_versions"
 
     id = Column(Integer, primary_key=True)
-    name = Column(String(128), nullable=False, unique=True)  # file name in models/
+    name = Column(String(255), nullable=False, unique=True)  # file name
+    path = Column(Text, nullable=False)  # where the file is (MODELS_DIR or models/)
     fingerprint = Column(String(64), nullable=False, default="")
     status = Column(String(16), nullable=False)  # live | archived | rejected
     scores = Column(JSON, nullable=True)
@@ -361,3 +362,4 @@ class TrainingRun(Base):
     started_at = Column(DateTime, nullable=False)
     finished_at: datetime | None = Column(DateTime, nullable=True)
     model_version_id = Column(ForeignKey("model_versions.id"), nullable=True)
+    pid: int | None = Column(Integer, nullable=True)  # the training process, while it runs

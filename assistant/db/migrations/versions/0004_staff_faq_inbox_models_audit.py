@@ -1,8 +1,8 @@
-"""staff accounts, faq, inbox, models, audit
+"""staff faq inbox models audit
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-28 08:14:34.605586
+Create Date: 2026-11-28 08:15:32.689830
 """
 from alembic import op
 import sqlalchemy as sa
@@ -66,7 +66,8 @@ def upgrade() -> None:
 
     op.create_table('model_versions',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=128), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('path', sa.Text(), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('scores', sa.JSON(), nullable=True),
@@ -144,6 +145,7 @@ def upgrade() -> None:
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('finished_at', sa.DateTime(), nullable=True),
     sa.Column('model_version_id', sa.Integer(), nullable=True),
+    sa.Column('pid', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['model_version_id'], ['model_versions.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
