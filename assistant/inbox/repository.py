@@ -1,0 +1,382 @@
+"""Unanswered messages and staff decisions on them; training examples staff added.
+
+Messages are stored masked (phones, ID numbers) and the sender only as a SHA-256, so the inbox
+holds what was asked, not who asked it. A decision is validated completely before anything is
+written, and its effects (training examples, FAQ entry, alias), the messages' status and the
+audit entry are written in the caller's one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Dict, Iterable, List, Sequence
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from assistant import audit
+from assistant.db.models import TrainingExample, UnansweredMessage
+from assistant.inbox import grouping
+from assistant.privacy import mask_personal_numbers
+from assistant.settings import PROJECT_ROOT
+
+DECISIONS = ("paraphrase", "faq", "alias", "noise")
+REASONS = ("fallback", "out_of_scope", "faq_inactive")
+MAX_TEXT = 1000
+GROUPED_MESSAGES = 2000  # the newest this many messages of a status are grouped
+EXAMPLES_SHOWN = 5
+# Intents a staff member may teach with a paraphrase: not the retrieval intent (FAQ has its
+# own table), not the fallback, and not the two that only make sense inside a dialogue.
+UNTRAINABLE = frozenset({"faq", "nlu_fallback", "choose_procedure", "provide_verification"})
+
+
+class InboxError(ValueError):
+    """A refused decision; the message is Vietnamese and shown to staff as is."""
+
+
+@dataclass
+class InboxGroup:
+    ids: List[int]  # the representative's message first, then the rest newest first
+    text: str  # the representative: the most frequent wording, the newest among equals
+    count: int
+    examples: List[str]  # a few distinct wordings, representative first
+    intents: Dict[str, int]  # what the NLU guessed, and how often
+    reasons: Dict[str, int]
+    last_at: datetime
+
+
+@lru_cache(maxsize=1)
+def _domain_intents() -> tuple:
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return tuple(
+        next(iter(intent)) if isinstance(intent, dict) else str(intent)
+        for intent in domain.get("intents") or []
+    )
+
+
+def trainable_intents() -> List[str]:
+    """The intents of domain.yml a paraphrase may be filed under."""
+    return [name for name in _domain_intents() if name not in UNTRAINABLE]
+
+
+def sender_hash(sender_id: str) -> str:
+    return hashlib.sha256((sender_id or "").encode("utf-8")).hexdigest()
+
+
+class InboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self,
+        sender_id: str,
+        channel: str,
+        text: str,
+        intent: str,
+        confidence: float,
+        reason: str,
+    ) -> UnansweredMessage | None:
+        """Keep a message the assistant could not answer; None when there is no text."""
+        if reason not in REASONS:
+            raise InboxError(f"Lý do không hợp lệ: {reason}")
+        cleaned = (text or "").strip()
+        if not cleaned:
+            return None
+        message = UnansweredMessage(
+            sender_hash=sender_hash(sender_id),
+            channel=(channel or "")[:32],
+            # Masked before it is cut, so that a number on the cut is still recognised.
+            text=mask_personal_numbers(cleaned)[:MAX_TEXT],
+            intent=(intent or "")[:64],
+            confidence=float(confidence or 0.0),
+            reason=reason,
+            status="open",
+            created_at=audit.utcnow(),
+        )
+        self.session.add(message)
+        self.session.flush()
+        return message
+
+    def count(self, status: str = "open") -> int:
+        return (
+            self.session.scalar(
+                select(func.count(UnansweredMessage.id)).where(UnansweredMessage.status == status)
+            )
+            or 0
+        )
+
+    def get_many(self, ids: Iterable[int]) -> List[UnansweredMessage]:
+        wanted = _clean_ids(ids)
+        if not wanted:
+            return []
+        rows = self.session.scalars(
+            select(UnansweredMessage).where(UnansweredMessage.id.in_(wanted))
+        )
+        by_id = {row.id: row for row in rows}
+        return [by_id[i] for i in wanted if i in by_id]
+
+    def groups(self, status: str = "open", limit: int = 100) -> List[InboxGroup]:
+        """Similar messages together, biggest groups first (then the most recent)."""
+        rows = list(
+            self.session.scalars(
+                select(UnansweredMessage)
+                .where(UnansweredMessage.status == status)
+                .order_by(UnansweredMessage.created_at.desc(), UnansweredMessage.id.desc())
+                .limit(GROUPED_MESSAGES)
+            )
+        )
+        out = []
+        for indices in grouping.cluster([row.text for row in rows]):
+            members = [rows[i] for i in indices]
+            texts = [m.text for m in members]
+            first = grouping.representative(texts)
+            members.insert(0, members.pop(first))
+            texts.insert(0, texts.pop(first))
+            out.append(
+                InboxGroup(
+                    ids=[m.id for m in members],
+                    text=texts[0],
+                    count=len(members),
+                    examples=grouping.distinct(texts)[:EXAMPLES_SHOWN],
+                    intents=dict(Counter(m.intent for m in members if m.intent).most_common()),
+                    reasons=dict(Counter(m.reason for m in members).most_common()),
+                    last_at=max(m.created_at for m in members),
+                )
+            )
+        out.sort(key=lambda g: (-g.count, -g.last_at.timestamp()))
+        return out[:limit]
+
+    def resolve(
+        self,
+        actor: str,
+        ids: Sequence[int],
+        decision: str,
+        *,
+        intent: str | None = None,
+        answer: str | None = None,
+        question: str | None = None,
+        code: str | None = None,
+        alias: str | None = None,
+    ) -> Dict[str, Any]:
+        """Apply one staff decision to the open messages among ``ids``.
+
+        Returns what was created (``example_ids`` / ``faq_id`` / ``code`` + ``alias``), the
+        decision and the ids resolved. Raises InboxError, with nothing written, when the
+        decision cannot be applied.
+        """
+        if decision not in DECISIONS:
+            raise InboxError("Quyết định không hợp lệ: chọn câu mẫu, FAQ, tên gọi hoặc bỏ qua.")
+        messages = [m for m in self.get_many(ids) if m.status == "open"]
+        if not messages:
+            raise InboxError(
+                "Không còn câu hỏi nào đang chờ trong nhóm này (có thể đã được xử lý)."
+            )
+        texts = grouping.distinct([m.text for m in messages])
+        first = texts[0] if texts else ""
+        intent = (intent or "").strip()
+        answer = (answer or "").strip()
+        question = (question or "").strip() or first
+        code = (code or "").strip()
+        alias = (alias or "").strip() or first
+        if decision == "paraphrase":
+            if intent not in trainable_intents():
+                raise InboxError("Hãy chọn một ý định (intent) hợp lệ cho các câu mẫu.")
+            if not texts:
+                raise InboxError("Nhóm này không có câu nào dùng làm câu mẫu được.")
+        if decision == "faq" and not answer:
+            raise InboxError("Hãy nhập câu trả lời cho câu hỏi thường gặp.")
+        if decision == "faq" and not question:
+            raise InboxError("Hãy nhập câu hỏi cho câu hỏi thường gặp.")
+        if decision == "alias" and not code:
+            raise InboxError("Hãy chọn mã thủ tục cho tên gọi.")
+        if decision == "alias" and not alias:
+            raise InboxError("Tên gọi không được để trống.")
+
+        # Each effect is the first write of its branch, so a refusal inside it (unknown code,
+        # FAQ rule) still leaves nothing behind.
+        if decision == "paraphrase":
+            resolution = self._paraphrase(actor, intent, texts)
+        elif decision == "faq":
+            resolution = self._faq(actor, question, answer, texts)
+        elif decision == "alias":
+            resolution = self._alias(code, alias)
+        else:
+            resolution = {}
+
+        now = audit.utcnow()
+        resolved_ids = [m.id for m in messages]
+        for message in messages:
+            message.status = decision
+            message.resolution = resolution
+            message.resolved_by = (actor or "")[:64]
+            message.resolved_at = now
+        result = {"decision": decision, "ids": resolved_ids, **resolution}
+        audit.record(
+            self.session,
+            actor,
+            f"inbox.{decision}",
+            "inbox",
+            _entity_id(resolved_ids),
+            None,
+            result,
+        )
+        self.session.flush()
+        return result
+
+    # --- the decisions' effects ------------------------------------------------------------
+
+    def _paraphrase(self, actor: str, intent: str, texts: List[str]) -> Dict[str, Any]:
+        existing = set(
+            self.session.scalars(
+                select(TrainingExample.text).where(
+                    TrainingExample.intent == intent, TrainingExample.active.is_(True)
+                )
+            )
+        )
+        created = []
+        for text in texts:
+            if text in existing:  # already taught and not retrained yet: once is enough
+                continue
+            example = TrainingExample(
+                intent=intent,
+                text=text,
+                source="inbox",
+                active=True,
+                created_by=(actor or "")[:64],
+                created_at=audit.utcnow(),
+            )
+            self.session.add(example)
+            created.append(example)
+        self.session.flush()
+        return {"intent": intent, "example_ids": [e.id for e in created]}
+
+    def _faq(self, actor: str, question: str, answer: str, texts: List[str]) -> Dict[str, Any]:
+        from assistant.faq.repository import (
+            MAX_PARAPHRASE,
+            MAX_PARAPHRASES,
+            FaqError,
+            FaqRepository,
+        )
+
+        question_key = grouping.key(question)
+        # A big group keeps its first (newest) wordings within the FAQ's limits rather than
+        # being refused for having too many.
+        paraphrases = [
+            t for t in texts if grouping.key(t) != question_key and len(t) <= MAX_PARAPHRASE
+        ][:MAX_PARAPHRASES]
+        try:
+            entry = FaqRepository(self.session).create(
+                actor, question=question, answer=answer, paraphrases=paraphrases, source="inbox"
+            )
+        except FaqError as error:
+            raise InboxError(str(error)) from error
+        self.session.flush()
+        return {"faq_id": entry.id, "faq_key": entry.key}
+
+    def _alias(self, code: str, alias: str) -> Dict[str, Any]:
+        from assistant.catalog.repository import CatalogRepository
+
+        try:
+            added = CatalogRepository(self.session).add_alias(code, alias, source="staff")
+        except KeyError:
+            raise InboxError(f"Không có thủ tục mã {code}.") from None
+        return {"code": code, "alias": alias, "added": added}
+
+
+class TrainingExampleRepository:
+    """Examples staff taught since the last training; a bad one can be switched off before the
+    next retrain picks it up."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, actor: str, intent: str, text: str, source: str = "staff") -> TrainingExample:
+        if intent not in trainable_intents():
+            raise InboxError("Hãy chọn một ý định (intent) hợp lệ cho câu mẫu.")
+        cleaned = mask_personal_numbers(" ".join((text or "").split()))
+        if not cleaned:
+            raise InboxError("Câu mẫu không được để trống.")
+        if len(cleaned) > MAX_TEXT:
+            raise InboxError(f"Câu mẫu không được dài quá {MAX_TEXT} ký tự.")
+        example = TrainingExample(
+            intent=intent,
+            text=cleaned,
+            source=(source or "staff")[:16],
+            active=True,
+            created_by=(actor or "")[:64],
+            created_at=audit.utcnow(),
+        )
+        self.session.add(example)
+        self.session.flush()
+        audit.record(
+            self.session,
+            actor,
+            "example.create",
+            "example",
+            example.id,
+            None,
+            {"intent": intent, "text": cleaned, "source": example.source},
+        )
+        return example
+
+    def list(self, active: bool | None = True, limit: int = 500) -> List[TrainingExample]:
+        """Newest first; ``active=None`` lists both."""
+        query = select(TrainingExample)
+        if active is not None:
+            query = query.where(TrainingExample.active.is_(bool(active)))
+        query = query.order_by(TrainingExample.created_at.desc(), TrainingExample.id.desc())
+        return list(self.session.scalars(query.limit(limit)))
+
+    def count(self, active: bool | None = True) -> int:
+        query = select(func.count(TrainingExample.id))
+        if active is not None:
+            query = query.where(TrainingExample.active.is_(bool(active)))
+        return self.session.scalar(query) or 0
+
+    def set_active(self, actor: str, example_id: int, active: bool) -> TrainingExample:
+        example = self.session.get(TrainingExample, example_id)
+        if example is None:
+            raise InboxError(f"Không có câu mẫu số {example_id}.")
+        active = bool(active)
+        if bool(example.active) == active:
+            return example
+        example.active = active
+        audit.record(
+            self.session,
+            actor,
+            "example.activate" if active else "example.deactivate",
+            "example",
+            example.id,
+            {"intent": example.intent, "text": example.text, "active": not active},
+            {"intent": example.intent, "text": example.text, "active": active},
+        )
+        self.session.flush()
+        return example
+
+
+def _clean_ids(ids: Iterable[Any]) -> List[int]:
+    out, seen = [], set()
+    for value in ids or ():
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            continue
+        if number not in seen:
+            seen.add(number)
+            out.append(number)
+    return out
+
+
+def _entity_id(ids: List[int]) -> str:
+    """Comma-joined ids; the column holds 64 characters, so a long list is shortened (the audit
+    entry's ``after`` holds them all)."""
+    joined = ",".join(str(i) for i in ids)
+    if len(joined) <= 64:
+        return joined
+    tail = f",…(+{len(ids)})"
+    return joined[: 64 - len(tail)].rsplit(",", 1)[0] + tail

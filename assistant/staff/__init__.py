@@ -1,0 +1,1 @@
+"""Staff accounts of the admin app: password hashing, users, login sessions, the CLI."""
