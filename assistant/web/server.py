@@ -19,6 +19,9 @@ from assistant.settings import get_settings
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 RASA_TIMEOUT = aiohttp.ClientTimeout(total=15)
+CHAT_MAX_BYTES = 64 * 1024
+# The staff app accepts FAQ spreadsheets up to 5 MB; the chat endpoint keeps its own limit.
+MAX_REQUEST_BYTES = 6 * 1024 * 1024
 
 
 async def index(_: web.Request) -> web.Response:
@@ -26,8 +29,13 @@ async def index(_: web.Request) -> web.Response:
 
 
 async def chat(request: web.Request) -> web.Response:
+    if (request.content_length or 0) > CHAT_MAX_BYTES:
+        return web.json_response({"error": "Tin nhắn quá dài."}, status=413)
     try:
-        payload = await request.json()
+        raw = await request.content.read(CHAT_MAX_BYTES + 1)
+        if len(raw) > CHAT_MAX_BYTES:
+            return web.json_response({"error": "Tin nhắn quá dài."}, status=413)
+        payload = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return web.json_response({"error": "Nội dung không phải JSON hợp lệ."}, status=400)
     if not isinstance(payload, dict) or not isinstance(payload.get("sender"), str):
@@ -54,7 +62,9 @@ async def health(_: web.Request) -> web.Response:
 
 
 def create_app(rasa_url: str | None = None) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    from assistant.web.admin.app import add_admin, middlewares
+
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=middlewares)
     app["rasa_url"] = (rasa_url or get_settings().rasa_url).rstrip("/")
 
     async def client(app: web.Application):
@@ -67,6 +77,7 @@ def create_app(rasa_url: str | None = None) -> web.Application:
     app.router.add_get("/health", health)
     app.router.add_post("/api/chat", chat)
     app.router.add_static("/static/", STATIC)
+    add_admin(app)
     return app
 
 

@@ -1,0 +1,109 @@
+"""Retraining behind a gate, model history and rollback; training examples staff added."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from assistant.db.session import session_scope
+from assistant.web.admin.render import redirect, render
+from assistant.web.admin.security import require_admin
+
+routes = web.RouteTableDef()
+
+
+def _run_json(run) -> dict | None:
+    if run is None:
+        return None
+    return {
+        "id": run.id,
+        "status": run.status,
+        "stage": run.stage,
+        "progress": round(run.progress or 0.0, 3),
+        "reason": run.reason,
+        "finished": run.finished_at is not None,
+    }
+
+
+@routes.get("/admin/models")
+async def models(request: web.Request) -> web.Response:
+    from assistant.inbox.repository import TrainingExampleRepository
+    from assistant.training.registry import ModelRegistry
+    from assistant.training.runner import mark_interrupted, runs
+
+    with session_scope() as session:
+        mark_interrupted(session)
+    with session_scope() as session:
+        registry = ModelRegistry(session)
+        examples = TrainingExampleRepository(session)
+        return render(
+            request,
+            "models.html",
+            live=registry.live(),
+            history=registry.history(limit=30),
+            runs=runs(session, limit=10),
+            examples=examples.list(active=True, limit=500),
+            examples_count=examples.count(active=True),
+        )
+
+
+@routes.post("/admin/models/train")
+async def train(request: web.Request) -> web.Response:
+    from assistant.training.runner import TrainingBusy, start_training
+
+    try:
+        run_id = start_training(request["user"]["username"])
+    except TrainingBusy:
+        raise redirect("/admin/models", "Đang có một lần huấn luyện chạy, vui lòng chờ.") from None
+    raise redirect(
+        "/admin/models",
+        f"Đã bắt đầu huấn luyện lại (lần #{run_id}). Mô hình đang chạy vẫn trả lời công dân.",
+    )
+
+
+@routes.post(r"/admin/models/{version_id:\d+}/activate")
+async def activate(request: web.Request) -> web.Response:
+    from assistant.training.runner import rollback
+
+    require_admin(request)
+    try:
+        version, loaded = rollback(
+            request["user"]["username"], int(request.match_info["version_id"])
+        )
+    except (KeyError, ValueError) as error:
+        raise redirect("/admin/models", f"Không chuyển được mô hình: {error}") from None
+    note = "" if loaded else " Rasa chưa nạp được ngay; mô hình sẽ được dùng ở lần khởi động tới."
+    raise redirect("/admin/models", f"Đã chuyển sang mô hình {version.name}.{note}")
+
+
+@routes.post(r"/admin/examples/{example_id:\d+}/active")
+async def example_toggle(request: web.Request) -> web.Response:
+    from assistant.inbox.repository import TrainingExampleRepository
+
+    form = await request.post()
+    with session_scope() as session:
+        try:
+            TrainingExampleRepository(session).set_active(
+                request["user"]["username"],
+                int(request.match_info["example_id"]),
+                form.get("active") == "1",
+            )
+        except KeyError:
+            raise web.HTTPNotFound(text="Không tìm thấy câu ví dụ này.") from None
+    raise redirect("/admin/models", "Đã cập nhật dữ liệu huấn luyện.")
+
+
+@routes.get("/admin/api/training")
+async def training_status(request: web.Request) -> web.Response:
+    from assistant.training.registry import ModelRegistry
+    from assistant.training.runner import latest_run, mark_interrupted
+
+    with session_scope() as session:
+        mark_interrupted(session)
+    with session_scope() as session:
+        live = ModelRegistry(session).live()
+        return web.json_response(
+            {
+                "run": _run_json(latest_run(session)),
+                "live": {"id": live.id, "name": live.name} if live else None,
+            }
+        )
