@@ -1,0 +1,87 @@
+"""General questions (FAQ), answered with the text staff keep in the database."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.base import DatabaseAction
+from assistant.db.session import session_scope
+from assistant.faq.repository import FaqRepository
+
+logger = logging.getLogger(__name__)
+
+
+def faq_key(message: Dict[str, Any]) -> str | None:
+    """The entry the NLU chose: live retrieval's ``faq_match`` first, else the model's
+    ResponseSelector label ``faq/<key>``."""
+    match = message.get("faq_match") or {}
+    if isinstance(match, dict) and match.get("key"):
+        return str(match["key"])
+    selector = message.get("response_selector") or {}
+    response = (selector.get("faq") or {}).get("response") or {}
+    label = response.get("intent_response_key") or ""
+    if isinstance(label, str) and label.startswith("faq/") and len(label) > len("faq/"):
+        return label[len("faq/") :]
+    return None
+
+
+def _confidence(message: Dict[str, Any]) -> float:
+    match = message.get("faq_match") or {}
+    value = match.get("score") if isinstance(match, dict) else None
+    if value is None:
+        value = (message.get("intent") or {}).get("confidence")
+    try:
+        return float(value or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+class ActionAnswerFaq(DatabaseAction):
+    """Utters the entry's answer as stored now, so a staff edit is live even for questions
+    the model was trained on; a switched-off or unknown entry goes to the staff inbox."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        message = tracker.latest_message or {}
+        key = faq_key(message)
+        text = None
+        if key:
+            with session_scope() as session:
+                entry = FaqRepository(session).by_key(key)
+                if entry is not None and entry.active:
+                    text = entry.answer
+        if text:
+            dispatcher.utter_message(text=text)
+            return []
+        dispatcher.utter_message(response="utter_default")
+        self._to_inbox(tracker, message)
+        return []
+
+    def _to_inbox(self, tracker: Tracker, message: Dict[str, Any]) -> None:
+        try:
+            from assistant.inbox.repository import InboxRepository
+        except ImportError:
+            logger.warning("%s: inbox not available, message not recorded", self.name())
+            return
+        try:
+            with session_scope() as session:
+                InboxRepository(session).record(
+                    tracker.sender_id,
+                    tracker.get_latest_input_channel() or "",
+                    message.get("text") or "",
+                    "faq",
+                    _confidence(message),
+                    "faq_inactive",
+                )
+        except SQLAlchemyError as error:
+            # The citizen already has an answer; only the staff's to-do list misses one.
+            logger.error("%s: inbox unavailable (%s)", self.name(), type(error).__name__)

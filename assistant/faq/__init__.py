@@ -1,0 +1,1 @@
+"""Questions staff answer themselves (FAQ): storage, import/export, live retrieval, training."""
