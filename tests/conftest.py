@@ -18,6 +18,13 @@ NATIONAL = Path(
 )
 
 
+def pytest_configure(config) -> None:
+    """underthesea calls ``logging.basicConfig`` on first import; if that happens inside a test
+    capturing output, the root handler keeps a closed stream and later tests crash. Import it
+    once here, before any capture."""
+    import underthesea  # noqa: F401
+
+
 def _fresh_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A migrated, empty database: SQLite by default, or the server at TEST_DATABASE_URL
     (``make test-services`` points it at a throw-away PostgreSQL), emptied first."""
