@@ -45,8 +45,8 @@ unit: $(STAMP) ## unit and component tests
 validate: $(STAMP) ## rasa data validate
 	$(BIN)/rasa data validate --fail-on-warnings
 
-model: $(STAMP) ## train the model unless an up-to-date one exists
-	$(BIN)/assistant train
+model: $(STAMP) ## train the model from the repository's data unless an up-to-date one exists
+	$(BIN)/assistant model build
 
 stories: model ## rasa test stories through the real NLU, failing on any wrong prediction
 	rm -f $(TEST_DB)

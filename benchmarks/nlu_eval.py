@@ -1,6 +1,6 @@
 """`make eval`: how well the NLU understands Vietnamese as citizens type it.
 
-Scores the shipped model (trained by `assistant train`, reused when up to date) and, side by
+Scores the shipped model (built by `assistant model build`, reused when up to date) and, side by
 side, the same data trained with Rasa's stock pipeline (WhitespaceTokenizer, the same
 featurizers and DIET, no augmentation, no catalog matcher), on the held-out split in
 tests/nlu_eval/ (never in training) in three views: as written, with diacritics stripped by
@@ -25,7 +25,13 @@ from pathlib import Path
 import yaml
 from _common import REPORTS, ROOT, write_report
 
-from assistant.nlu.normalize import strip_diacritics
+from assistant.training.scoring import (
+    intent_accuracy,
+    load_examples,
+    predict,
+    predicted_intents,
+    stripped,
+)
 
 HELDOUT = ROOT / "tests" / "nlu_eval" / "heldout.yml"
 INFORMAL = ROOT / "tests" / "nlu_eval" / "informal.yml"
@@ -38,27 +44,6 @@ PROCEDURE_INTENTS = {
     "ask_procedure_overview",
 }
 TARGETS = {"as written": 0.95, "stripped": 0.92, "informal": 0.90}
-
-
-def load_examples(path: Path):
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    return [
-        (m.get("text"), m.get("intent"), m.get("entities") or [])
-        for m in load_data(str(path)).training_examples
-        if m.get("intent")
-    ]
-
-
-def stripped(examples):
-    return [
-        (
-            strip_diacritics(text),
-            intent,
-            [{**e, "value": strip_diacritics(str(e["value"]))} for e in entities],
-        )
-        for text, intent, entities in examples
-    ]
 
 
 def stock_config() -> str:
@@ -114,28 +99,16 @@ def train_stock(config_text: str) -> tuple[Path, float | None]:
 def ensure_ours() -> Path:
     from assistant.modelstore import current_model
 
-    subprocess.run([sys.executable, "-m", "assistant.cli", "train"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "assistant.cli", "model", "build"], cwd=ROOT, check=True)
     return current_model()
-
-
-async def predict(model: Path, examples):
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(model))
-    out = []
-    for text, _, _ in examples:
-        parsed = await agent.parse_message(text)
-        out.append(parsed)
-    return out
 
 
 def score(examples, predictions) -> dict:
     from sklearn.metrics import classification_report
 
     gold = [intent for _, intent, _ in examples]
-    predicted = [p["intent"]["name"] if p.get("intent") else None for p in predictions]
-    predicted = [p or "None" for p in predicted]
-    correct = sum(g == p for g, p in zip(gold, predicted))
+    predicted = predicted_intents(predictions)
+    scored = intent_accuracy(examples, predictions)
     report = classification_report(gold, predicted, output_dict=True, zero_division=0)
     codes_total = codes_found = 0
     for (_, _, entities), parsed in zip(examples, predictions):
@@ -152,8 +125,8 @@ def score(examples, predictions) -> dict:
         g == "out_of_scope" and p in PROCEDURE_INTENTS for g, p in zip(gold, predicted)
     )
     return {
-        "n": len(gold),
-        "accuracy": correct / len(gold),
+        "n": scored["n"],
+        "accuracy": scored["accuracy"],
         "f1": {
             k: round(v["f1-score"], 3)
             for k, v in report.items()

@@ -40,10 +40,19 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 240) -> None:
 
 @contextlib.contextmanager
 def launch(
-    workdir: Path, database_url: str, endpoints: Path | None = None, extra_env: Dict | None = None
+    workdir: Path,
+    database_url: str,
+    endpoints: Path | None = None,
+    extra_env: Dict | None = None,
+    rasa_api_token: str | None = None,
+    model: Path | None = None,
 ) -> Iterator[dict]:
-    """Action server, Rasa (REST) and the portal page; logs in ``workdir/<name>.log``."""
-    model = current_model()
+    """Action server, Rasa (REST) and the portal page; logs in ``workdir/<name>.log``.
+
+    ``model`` defaults to the developer build for the current data; with ``rasa_api_token``
+    Rasa also serves its HTTP API (model switch without restart) with that token, which the
+    portal and staff app get as RASA_API_TOKEN."""
+    model = model or current_model()
     if model is None:
         pytest.fail("no trained model for the current data: run `make model` first")
     ports = {name: free_port() for name in ("actions", "rasa", "web")}
@@ -55,6 +64,7 @@ def launch(
         "WEB_PORT": str(ports["web"]),
         "PYTHONPATH": str(PROJECT_ROOT),
         "REPLY_TIMEOUT": "10",
+        **({"RASA_API_TOKEN": rasa_api_token} if rasa_api_token else {}),
         **(extra_env or {}),
     }
     py = sys.executable
@@ -64,6 +74,7 @@ def launch(
             py, "-m", "rasa", "run", "--model", str(model), "--port", str(ports["rasa"]),
             "--interface", "127.0.0.1", "--credentials", "credentials.yml",
             "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"),
+            *(["--enable-api", "--auth-token", rasa_api_token] if rasa_api_token else []),
         ],
         "web": [py, "-m", "assistant.cli", "web"],
     }  # fmt: skip

@@ -292,3 +292,29 @@ async def test_chat_keeps_its_own_size_limit(client):
         headers={"Content-Type": "application/json"},
     )  # fmt: skip
     assert response.status == 413
+
+
+async def test_models_page_shows_scores_and_offers_rollback_to_admins(client, tmp_path):
+    from assistant.training.registry import ModelRegistry
+
+    scores = {
+        "heldout": {
+            "as_written": {"n": 10, "correct": 9, "accuracy": 0.91},
+            "stripped": {"n": 10, "correct": 8, "accuracy": 0.893},
+            "informal": {"n": 10, "correct": 9, "accuracy": 0.939},
+        },
+        "stories": {"passed": 7, "failed": 1, "total": 8},
+    }
+    old, new = tmp_path / "model-old.tar.gz", tmp_path / "model-new.tar.gz"
+    old.write_bytes(b"x")
+    new.write_bytes(b"y")
+    with session_scope() as session:
+        registry = ModelRegistry(session)
+        first = registry.adopt(old)
+        first.scores = scores
+        registry.register(new, "fp", scores, "rejected", "Độ chính xác giảm.", "editor1")
+    await login(client, "admin1")
+    page = await (await client.get("/admin/models")).text()
+    assert "0,910 / 0,893 / 0,939" in page and "7/8" in page
+    assert "Độ chính xác giảm." in page and "bị loại" in page
+    assert "Quay lại mô hình này" not in page  # nothing archived yet
