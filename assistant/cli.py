@@ -103,6 +103,7 @@ def cmd_catalog_search(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_alias(args: argparse.Namespace) -> int:
+    from assistant import audit
     from assistant.catalog.repository import CatalogRepository
     from assistant.db.session import session_scope
 
@@ -112,6 +113,9 @@ def cmd_catalog_alias(args: argparse.Namespace) -> int:
         except KeyError:
             print(f"Không có thủ tục mã {args.code}", file=sys.stderr)
             return 2
+        if added:
+            after = {"alias": args.alias}
+            audit.record(session, _actor(), "alias.create", "procedure", args.code, after=after)
     print("Đã thêm tên gọi." if added else "Tên gọi này đã có.")
     return 0
 

@@ -166,13 +166,18 @@ def confusion_png(view: str, gold, predicted) -> Path:
 
 
 def seeded_database() -> str:
-    """The catalog matcher reads the catalog: give it the seed in a scratch database."""
+    """The catalog matcher and the FAQ retrieval read the database: give them the seed catalog
+    and the seed FAQ in a scratch database, as `make run` does."""
     from assistant.catalog.importer import import_catalog
     from assistant.db.migrate import upgrade
+    from assistant.db.session import session_scope
+    from assistant.faq.seed import import_seed
 
     url = f"sqlite:///{tempfile.mkdtemp(prefix='eval-')}/eval.db"
     upgrade(url)
     import_catalog(ROOT / "data" / "catalog" / "seed.yml", url)
+    with session_scope(url) as session:
+        import_seed(session)
     return url
 
 

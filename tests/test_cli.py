@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from assistant import audit
 from assistant.catalog.repository import CatalogRepository
 from assistant.cli import main
 from assistant.db.session import session_scope
@@ -21,6 +22,10 @@ def test_catalog_import_search_and_alias(database_url, capsys):
         code = next(iter(CatalogRepository(session).codes()))
     assert main(["catalog", "alias", code, "tên gọi thử nghiệm"]) == 0
     assert main(["catalog", "alias", "9.999999", "x"]) == 2
+    with session_scope(database_url) as session:
+        [entry] = audit.entries(session, entity="procedure")
+        assert (entry.action, entry.entity_id) == ("alias.create", code)
+        assert entry.after == {"alias": "tên gọi thử nghiệm"} and entry.actor.startswith("cli")
 
 
 def test_missing_files_are_a_clear_error(database_url, capsys):

@@ -2,7 +2,8 @@
 
 1. A staff member logs in with a real browser and adds a FAQ; a citizen's REST question that
    matches it gets the new answer within 5 seconds, with no retraining.
-2. Admin URLs without a session are refused (redirect for pages, 401 for the API).
+2. Admin URLs without a session are refused (redirect for pages, 401 for the API); what the
+   bot could not answer reaches the staff inbox, masked and grouped.
 3. Rolling back to another model makes the running Rasa server load it, without a restart.
 4. A deliberately bad training set is rejected by the gate and the old model keeps answering.
 """
@@ -116,7 +117,7 @@ def test_staff_add_a_faq_in_the_browser_and_citizens_get_it_within_5_seconds(sta
         page.get_by_label("Các cách hỏi khác (mỗi dòng một câu)").fill(
             "có bãi giữ xe không\nđể xe máy ở đâu khi đến nộp hồ sơ"
         )
-        page.get_by_label("Câu trả lời").fill(answer)
+        page.get_by_label("Câu trả lời", exact=True).fill(answer)
         page.get_by_role("button", name="Lưu").click()
         expect(page.locator(".flash")).to_contain_text("không cần huấn luyện lại")
         saved = time.monotonic()
@@ -159,6 +160,16 @@ def test_admin_urls_without_a_session_are_refused(stack, method, path, status):
         assert response.headers["Location"].startswith("/admin/login")
     with session_scope(stack["db"]) as session:
         assert session.scalars(select(TrainingRun)).first() is None
+
+
+def test_what_the_bot_could_not_answer_reaches_the_inbox_masked(stack):
+    for sender in ("citizen-a", "citizen-b"):
+        replies = texts(ask(stack, "giá vàng hôm nay bao nhiêu, gọi tôi số 0912345678", sender))
+        assert replies and all("0912345678" not in text for text in replies)
+    http = staff_session(stack)
+    page = http.get(f"{stack['web']}/admin/inbox", timeout=10).text
+    assert "giá vàng hôm nay" in page
+    assert "0912345678" not in page and "2×" in page  # masked, and the two grouped
 
 
 def test_rollback_switches_the_running_rasa_without_a_restart(stack):
