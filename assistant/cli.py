@@ -103,19 +103,15 @@ def cmd_catalog_search(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_alias(args: argparse.Namespace) -> int:
-    from assistant import audit
     from assistant.catalog.repository import CatalogRepository
     from assistant.db.session import session_scope
 
     with session_scope() as session:
         try:
-            added = CatalogRepository(session).add_alias(args.code, args.alias)
+            added = CatalogRepository(session).add_alias(args.code, args.alias, actor=_actor())
         except KeyError:
             print(f"Không có thủ tục mã {args.code}", file=sys.stderr)
             return 2
-        if added:
-            after = {"alias": args.alias}
-            audit.record(session, _actor(), "alias.create", "procedure", args.code, after=after)
     print("Đã thêm tên gọi." if added else "Tên gọi này đã có.")
     return 0
 

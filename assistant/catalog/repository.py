@@ -99,7 +99,10 @@ class CatalogRepository:
                 procedure.aliases.append(ProcedureAlias(alias=cleaned, source=record.source))
                 known.add(fold(cleaned))
 
-    def add_alias(self, code: str, alias: str, source: str = "staff") -> bool:
+    def add_alias(
+        self, code: str, alias: str, source: str = "staff", actor: str | None = None
+    ) -> bool:
+        """Add a colloquial name; with ``actor`` (a staff change) it is also audited."""
         procedure = self._get(code)
         if procedure is None:
             raise KeyError(code)
@@ -108,6 +111,12 @@ class CatalogRepository:
             return False
         procedure.aliases.append(ProcedureAlias(alias=cleaned, source=source))
         self.bump_revision()
+        if actor is not None:
+            from assistant import audit
+
+            audit.record(
+                self.session, actor, "alias.create", "procedure", code, after={"alias": cleaned}
+            )
         return True
 
     def bump_revision(self) -> int:

@@ -243,6 +243,28 @@ async def test_alias_added_in_the_app_resolves_at_once(client):
     assert response.status == 200
     assert "Đã thêm tên gọi" in await response.text()
     assert get_service().resolve("làm giấy chào đời cần gì").code == code
+    with session_scope() as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "alias.create"))
+        assert (entry.actor, entry.entity_id) == ("editor1", code)
+        assert entry.after == {"alias": "làm giấy chào đời"}
+
+
+@pytest.mark.parametrize(
+    "code, alias, problem",
+    [("1.001193", "x", "ít nhất 2 ký tự"), ("9.999999", "làm sổ hồng", "Không có thủ tục")],
+)
+async def test_a_bad_alias_is_refused_with_the_reason(client, code, alias, problem):
+    await login(client)
+    token = await csrf_of(client, "/admin/aliases")
+    response = await client.post(
+        "/admin/aliases", data={"csrf_token": token, "code": code, "alias": alias}
+    )
+    assert response.status == 400 and problem in await response.text()
+    with session_scope() as session:
+        assert (
+            session.scalars(select(AuditEntry).where(AuditEntry.entity == "procedure")).first()
+            is None
+        )
 
 
 async def test_inbox_groups_and_turns_a_group_into_a_faq(client):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from assistant import audit
 from assistant.db.session import session_scope
 from assistant.web.admin.render import form_text, redirect, render
 
@@ -44,38 +43,18 @@ async def add_alias(request: web.Request) -> web.Response:
     code = form_text(form, "code", 64).strip()
     alias = " ".join(form_text(form, "alias", 300).split())
     query = form_text(form, "q", 300)
-    if len(alias) < 2:
-        return render(
-            request,
-            "aliases.html",
-            http_status=400,
-            q=query,
-            hits=_procedure_hits(query),
-            error="Tên gọi cần ít nhất 2 ký tự.",
-        )
-    with session_scope() as session:
-        try:
-            added = CatalogRepository(session).add_alias(code, alias)
-        except KeyError:
-            added = None
-        if added:
-            audit.record(
-                session,
-                request["user"]["username"],
-                "alias.create",
-                "procedure",
-                code,
-                after={"alias": alias},
-            )
+    added, error = None, "Tên gọi cần ít nhất 2 ký tự."
+    if len(alias) >= 2:
+        error = "Không có thủ tục mang mã này."
+        with session_scope() as session:
+            try:
+                repo = CatalogRepository(session)
+                added = repo.add_alias(code, alias, actor=request["user"]["username"])
+            except KeyError:
+                pass
     if added is None:
-        return render(
-            request,
-            "aliases.html",
-            http_status=400,
-            q=query,
-            hits=_procedure_hits(query),
-            error="Không có thủ tục mang mã này.",
-        )
+        hits = _procedure_hits(query)
+        return render(request, "aliases.html", http_status=400, q=query, hits=hits, error=error)
     message = (
         f"Đã thêm tên gọi “{alias}”: trợ lý nhận ra ngay, không cần huấn luyện lại."
         if added
