@@ -1,6 +1,7 @@
 """``assistant``: the operators' and developers' command line.
 
 assistant db upgrade                 migrate the database to the newest schema
+assistant db prune                   forget old rate-limit rows (the portal does it hourly)
 assistant catalog import PATH        import a national export (.jsonl[.gz]) or seed (.yml)
 assistant catalog search QUERY       show what the resolver finds (for staff and debugging)
 assistant catalog alias CODE ALIAS   add a colloquial name to a procedure, live at once
@@ -58,6 +59,16 @@ def cmd_db_upgrade(_: argparse.Namespace) -> int:
 
     upgrade()
     print(f"Database at the newest schema ({_safe_url(get_settings().database_url)})")
+    return 0
+
+
+def cmd_db_prune(_: argparse.Namespace) -> int:
+    from assistant.db.migrate import upgrade
+    from assistant.maintenance import prune
+
+    upgrade()
+    counts = prune()
+    print(", ".join(f"{name}: {count} removed" for name, count in counts.items()))
     return 0
 
 
@@ -548,6 +559,9 @@ def build_parser() -> argparse.ArgumentParser:
         dest="db_command", required=True
     )
     db.add_parser("upgrade", help="apply all migrations").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("prune", help="forget old rate-limit rows and expired sessions").set_defaults(
+        func=cmd_db_prune
+    )
 
     catalog = sub.add_parser("catalog", help="procedure catalog").add_subparsers(
         dest="catalog_command", required=True

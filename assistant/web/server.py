@@ -6,6 +6,7 @@ needs no CORS, and when Rasa is down the citizen still gets a polite apology.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -61,6 +62,15 @@ async def health(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def housekeeping(app: web.Application):
+    """Hourly pruning of the rate-limit tables (assistant/maintenance.py)."""
+    from assistant.maintenance import prune_periodically
+
+    task = asyncio.create_task(prune_periodically())
+    yield
+    task.cancel()
+
+
 def create_app(rasa_url: str | None = None) -> web.Application:
     from assistant.web.admin.app import add_admin, middlewares
 
@@ -73,6 +83,7 @@ def create_app(rasa_url: str | None = None) -> web.Application:
         await app["http"].close()
 
     app.cleanup_ctx.append(client)
+    app.cleanup_ctx.append(housekeeping)
     app.router.add_get("/", index)
     app.router.add_get("/health", health)
     app.router.add_post("/api/chat", chat)
