@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import cli
 from assistant.cli import main
 from assistant.db.session import session_scope
+from assistant.training import cli as training_cli
 from assistant.training import job
 from assistant.training.registry import ModelRegistry
 
@@ -73,12 +73,12 @@ def test_run_starts_the_registered_live_model_or_adopts_the_build(
         built.write_bytes(b"m")
         return 0
 
-    monkeypatch.setattr(cli, "cmd_model_build", fake_build)
+    monkeypatch.setattr(training_cli, "cmd_model_build", fake_build)
     monkeypatch.setattr("assistant.modelstore.current_model", lambda: built)
-    assert cli._live_model() == built.resolve()
+    assert training_cli.live_model() == built.resolve()
     assert builds == [False]
     with session_scope() as session:
         assert ModelRegistry(session).live().name == "model-built.tar.gz"
     # Next start: the registered live model, no build.
-    assert cli._live_model() == built.resolve()
+    assert training_cli.live_model() == built.resolve()
     assert builds == [False]
