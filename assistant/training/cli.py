@@ -75,19 +75,9 @@ def cli_actor() -> str:
 
 
 def _scores_line(scores: dict | None) -> str:
-    from assistant.training.gate import VIEWS, accuracy, stories
+    from assistant.training.gate import summary
 
-    if not scores:
-        return "chưa chấm điểm"
-    parts = [
-        f"{label} {value:.3f}"
-        for view, label in VIEWS.items()
-        if (value := accuracy(scores, view)) is not None
-    ]
-    counted = stories(scores)
-    if counted:
-        parts.append(f"kịch bản {counted[1] - counted[0]}/{counted[1]}")
-    return ", ".join(parts)
+    return summary(scores, lambda value: f"{value:.3f}") if scores else "chưa chấm điểm"
 
 
 def cmd_model_list(args: argparse.Namespace) -> int:

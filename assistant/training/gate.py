@@ -35,9 +35,11 @@ def stories(scores: dict | None) -> Tuple[int, int] | None:
     return int(entry["total"]) - int(entry["passed"]), int(entry["total"])
 
 
-def _summary(candidate: dict) -> str:
+def summary(candidate: dict, number=None) -> str:
+    """The scores in one line: "bản có dấu 0,91, …, kịch bản kiểm thử đạt 8/8"."""
+    number = number or vn_number
     parts = [
-        f"{label} {vn_number(value)}"
+        f"{label} {number(value)}"
         for view, label in VIEWS.items()
         if (value := accuracy(candidate, view)) is not None
     ]
@@ -68,7 +70,7 @@ def decide(candidate: dict, live: dict | None, margin: float) -> Tuple[bool, str
             )
         return True, (
             f"Chưa có điểm của mô hình đang chạy để so sánh; mô hình mới đạt cả {total}/{total} "
-            f"kịch bản kiểm thử ({_summary(candidate)}): đưa vào sử dụng."
+            f"kịch bản kiểm thử ({summary(candidate)}): đưa vào sử dụng."
         )
 
     problems: List[str] = []
@@ -93,5 +95,5 @@ def decide(candidate: dict, live: dict | None, margin: float) -> Tuple[bool, str
         return False, "; ".join(problems) + ": giữ mô hình đang chạy."
     return (
         True,
-        f"Mô hình mới không kém mô hình đang chạy ({_summary(candidate)}): đưa vào sử dụng.",
+        f"Mô hình mới không kém mô hình đang chạy ({summary(candidate)}): đưa vào sử dụng.",
     )

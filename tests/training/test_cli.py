@@ -31,7 +31,7 @@ def test_model_list_shows_scores_and_the_live_one(two_models, capsys):
     assert main(["model", "list"]) == 0
     out = capsys.readouterr().out
     assert f"#{two_models['new']:<4} live" in out
-    assert "bản có dấu 0.900, kịch bản 8/8" in out
+    assert "bản có dấu 0.900, kịch bản kiểm thử đạt 8/8" in out
     assert f"#{two_models['old']:<4} archived" in out and "chưa chấm điểm" in out
 
 
