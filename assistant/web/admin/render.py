@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import jinja2
 from aiohttp import web
@@ -65,8 +66,6 @@ def redirect(location: str, message: str | None = None) -> web.HTTPFound:
     """A redirect after a POST, with a one-line notice shown on the next page."""
     response = web.HTTPFound(location)
     if message:
-        from urllib.parse import quote
-
         response.set_cookie(
             "admin_flash", quote(message[:300]), path="/admin", httponly=True, samesite="Strict"
         )
@@ -75,8 +74,6 @@ def redirect(location: str, message: str | None = None) -> web.HTTPFound:
 
 @web.middleware
 async def flash_messages(request: web.Request, handler) -> web.StreamResponse:
-    from urllib.parse import unquote
-
     raw = request.cookies.get("admin_flash")
     if raw:
         request["flash"] = unquote(raw)[:300]

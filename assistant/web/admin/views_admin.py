@@ -61,7 +61,7 @@ async def staff(request: web.Request) -> web.Response:
 
 @routes.post("/admin/staff")
 async def staff_change(request: web.Request) -> web.Response:
-    from assistant.staff.repository import StaffError, StaffRepository
+    from assistant.staff.repository import ROLES, StaffError, StaffRepository
 
     require_admin(request)
     form = await request.post()
@@ -92,8 +92,6 @@ async def staff_change(request: web.Request) -> web.Response:
     except (StaffError, KeyError) as error:
         with session_scope() as session:
             users = StaffRepository(session).list_users()
-            from assistant.staff.repository import ROLES
-
             return render(
                 request,
                 "staff.html",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import func, select
 
 from assistant.db.session import session_scope
 from assistant.settings import get_settings
@@ -79,29 +78,20 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.get("/admin")
 async def dashboard(request: web.Request) -> web.Response:
-    from assistant.db.models import FaqEntry, TrainingExample
-    from assistant.inbox.repository import InboxRepository
+    from assistant.faq.repository import FaqRepository
+    from assistant.inbox.repository import InboxRepository, TrainingExampleRepository
     from assistant.training.registry import ModelRegistry
     from assistant.training.runner import latest_run
 
     with session_scope() as session:
-        faq_active = session.scalar(
-            select(func.count(FaqEntry.id)).where(FaqEntry.active.is_(True))
-        )
-        examples = session.scalar(
-            select(func.count(TrainingExample.id)).where(TrainingExample.active.is_(True))
-        )
-        inbox_open = InboxRepository(session).count("open")
-        live = ModelRegistry(session).live()
-        run = latest_run(session)
         return render(
             request,
             "dashboard.html",
-            faq_active=faq_active or 0,
-            examples=examples or 0,
-            inbox_open=inbox_open,
-            live=live,
-            run=run,
+            faq_active=FaqRepository(session).count(active=True),
+            examples=TrainingExampleRepository(session).count(active=True),
+            inbox_open=InboxRepository(session).count("open"),
+            live=ModelRegistry(session).live(),
+            run=latest_run(session),
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from aiohttp import web
 
 from assistant.db.session import session_scope
@@ -60,13 +62,7 @@ async def add_alias(request: web.Request) -> web.Response:
         if added
         else f"Tên gọi “{alias}” đã có."
     )
-    raise redirect(f"/admin/aliases?q={_quote(alias)}", message)
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text, safe="")
+    raise redirect(f"/admin/aliases?q={quote(alias, safe='')}", message)
 
 
 @routes.get("/admin/inbox")

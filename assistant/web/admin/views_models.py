@@ -32,7 +32,6 @@ async def models(request: web.Request) -> web.Response:
 
     with session_scope() as session:
         mark_interrupted(session)
-    with session_scope() as session:
         registry = ModelRegistry(session)
         examples = TrainingExampleRepository(session)
         return render(
@@ -99,7 +98,6 @@ async def training_status(request: web.Request) -> web.Response:
 
     with session_scope() as session:
         mark_interrupted(session)
-    with session_scope() as session:
         live = ModelRegistry(session).live()
         return web.json_response(
             {
