@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# No usage or crash reports to Rasa's servers (README: Privacy).
+export RASA_TELEMETRY_ENABLED ?= false
 export NATIONAL_CATALOG ?= $(abspath $(CURDIR)/../shared/data/dichvucong/procedures.jsonl.gz)
 # Tests use their own database; `make run` uses DATABASE_URL or var/assistant.db.
 TEST_DB := $(CURDIR)/var/test.db

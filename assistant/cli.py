@@ -445,6 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: List[str] | None = None) -> int:
+    # Rasa reports usage and crashes to its servers unless told not to; citizens' questions
+    # stay on this machine. Inherited by every rasa process started from here.
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     logging.basicConfig(
         level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
     )
