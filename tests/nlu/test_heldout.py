@@ -1,0 +1,38 @@
+"""The held-out split that `make eval` scores must stay out of the training data."""
+
+import re
+
+from assistant.nlu.lexicon import normalize_text
+from assistant.nlu.normalize import fold
+from assistant.settings import PROJECT_ROOT
+
+ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def sentences(paths):
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line.startswith("- ") and not line.startswith("- intent:"):
+                yield ANNOTATION.sub(r"\1", line[2:])
+
+
+def syllables(text):
+    return frozenset(re.findall(r"\w+", fold(normalize_text(text).lower())))
+
+
+def test_no_training_example_is_a_near_copy_of_a_held_out_sentence():
+    held_out = {
+        syllables(s): s
+        for s in sentences(sorted((PROJECT_ROOT / "tests" / "nlu_eval").glob("*.yml")))
+    }
+    training = list(sentences(sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml"))))
+    assert len(held_out) > 300 and len(training) > 1500
+    near = []
+    for text in training:
+        a = syllables(text)
+        for b, original in held_out.items():
+            # Short formulas ("cảm ơn ad") overlap by nature; a near-copy shares ≥ 90 %.
+            if a and len(a & b) / len(a | b) >= 0.9:
+                near.append((text, original))
+    assert near == []
