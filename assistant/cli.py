@@ -229,6 +229,35 @@ def _child_env() -> dict:
     return env
 
 
+def server_commands(settings, model: Path, token: str) -> dict:
+    """The command lines of the three servers `assistant run` starts."""
+    return {
+        "actions": rasa_command(
+            "run", "actions", "--actions", "actions", "--port", str(settings.action_port)
+        ),
+        "rasa": rasa_command(
+            "run",
+            "--model",
+            str(model),
+            "--enable-api",
+            # One argument with "=": a random token may start with "-", which argparse
+            # would read as an option.
+            f"--auth-token={token}",
+            "--port",
+            str(settings.rasa_port),
+            "--interface",
+            settings.rasa_host,
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            str(_endpoints_file()),
+            "--cors",
+            "*",
+        ),
+        "web": [sys.executable, "-m", "assistant.cli", "web"],
+    }
+
+
 def cmd_run(_: argparse.Namespace) -> int:
     """Prepare what is missing, then run the three servers until Ctrl-C."""
     import secrets
@@ -248,30 +277,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     # same token, made up here when none is configured.
     token = settings.rasa_api_token or secrets.token_urlsafe(24)
     env["RASA_API_TOKEN"] = token
-    commands = {
-        "actions": rasa_command(
-            "run", "actions", "--actions", "actions", "--port", str(settings.action_port)
-        ),
-        "rasa": rasa_command(
-            "run",
-            "--model",
-            str(model),
-            "--enable-api",
-            "--auth-token",
-            token,
-            "--port",
-            str(settings.rasa_port),
-            "--interface",
-            settings.rasa_host,
-            "--credentials",
-            "credentials.yml",
-            "--endpoints",
-            str(_endpoints_file()),
-            "--cors",
-            "*",
-        ),
-        "web": [sys.executable, "-m", "assistant.cli", "web"],
-    }
+    commands = server_commands(settings, model, token)
     children = {
         name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env) for name, cmd in commands.items()
     }

@@ -49,3 +49,17 @@ def test_dossiers_generate_then_import_round_trip(database_url, tmp_path):
         assert 40 < repo.count() <= 65
         # Synthetic data never overwrites a dossier already stored.
         assert {code: repo.get(code).applicant_name for code in names} == names
+
+
+def test_rasa_reads_a_token_that_starts_with_a_dash(monkeypatch):
+    # secrets.token_urlsafe can begin with "-"; as a separate argument Rasa's argparse took
+    # it for an option and `rasa run` exited at start-up.
+    from rasa.__main__ import create_argument_parser
+
+    from assistant.cli import server_commands
+    from assistant.settings import get_settings
+
+    monkeypatch.delenv("LOCK_STORE_URL", raising=False)
+    command = server_commands(get_settings(), PROJECT_ROOT / "models" / "m.tar.gz", "-Xy_z1")
+    args = create_argument_parser().parse_args(command["rasa"][3:])
+    assert args.auth_token == "-Xy_z1" and args.enable_api

@@ -74,7 +74,7 @@ def launch(
             py, "-m", "rasa", "run", "--model", str(model), "--port", str(ports["rasa"]),
             "--interface", "127.0.0.1", "--credentials", "credentials.yml",
             "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"),
-            *(["--enable-api", "--auth-token", rasa_api_token] if rasa_api_token else []),
+            *(["--enable-api", f"--auth-token={rasa_api_token}"] if rasa_api_token else []),
         ],
         "web": [py, "-m", "assistant.cli", "web"],
     }  # fmt: skip
