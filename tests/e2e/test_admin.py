@@ -236,7 +236,10 @@ def test_a_bad_training_set_is_rejected_and_the_old_model_keeps_answering(stack)
         time.sleep(10)
     print(f"training run: {run}")
     assert run["status"] == "rejected", run
-    assert "giảm" in run["reason"]
+    # The gate names what got worse: a held-out view's accuracy, or the test stories (with the
+    # masked intent classifier these greetings spoil a story rather than the held-out views).
+    worse = ("Độ chính xác", "Số kịch bản kiểm thử không đạt tăng")
+    assert any(words in run["reason"] for words in worse), run["reason"]
     assert len(seen_progress) > 2  # progress was visible while it ran
     with session_scope(stack["db"]) as session:
         live = session.scalars(select(ModelVersion).where(ModelVersion.status == "live")).one()
@@ -247,7 +250,7 @@ def test_a_bad_training_set_is_rejected_and_the_old_model_keeps_answering(stack)
         assert rejected.reason == run["reason"]
     assert rasa_model_file(stack) == live_file
     page = http.get(f"{stack['web']}/admin/models", timeout=10).text
-    assert "bị loại" in page and "giảm" in page
+    assert "bị loại" in page and run["reason"].split(":")[0] in page
     catalog = CatalogService(stack["db"])
     record = catalog.get(catalog.resolve("đăng ký kết hôn").code)
     replies = texts(ask(stack, "đăng ký kết hôn lệ phí bao nhiêu", "after-training"))
