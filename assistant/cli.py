@@ -229,28 +229,36 @@ def _child_env() -> dict:
     return env
 
 
-def server_commands(settings, model: Path, token: str) -> dict:
-    """The command lines of the three servers `assistant run` starts."""
+def server_commands(
+    model: Path,
+    *,
+    action_port: int,
+    rasa_port: int,
+    rasa_host: str,
+    endpoints: Path,
+    token: str | None,
+) -> dict:
+    """The command lines of the three servers (`assistant run`, and the end-to-end tests)."""
     return {
         "actions": rasa_command(
-            "run", "actions", "--actions", "actions", "--port", str(settings.action_port)
+            "run", "actions", "--actions", "actions", "--port", str(action_port)
         ),
         "rasa": rasa_command(
             "run",
             "--model",
             str(model),
-            "--enable-api",
+            # With a token, Rasa also serves its HTTP API (model switch without a restart).
             # One argument with "=": a random token may start with "-", which argparse
             # would read as an option.
-            f"--auth-token={token}",
+            *(["--enable-api", f"--auth-token={token}"] if token else []),
             "--port",
-            str(settings.rasa_port),
+            str(rasa_port),
             "--interface",
-            settings.rasa_host,
+            rasa_host,
             "--credentials",
             "credentials.yml",
             "--endpoints",
-            str(_endpoints_file()),
+            str(endpoints),
             "--cors",
             "*",
         ),
@@ -277,7 +285,14 @@ def cmd_run(_: argparse.Namespace) -> int:
     # same token, made up here when none is configured.
     token = settings.rasa_api_token or secrets.token_urlsafe(24)
     env["RASA_API_TOKEN"] = token
-    commands = server_commands(settings, model, token)
+    commands = server_commands(
+        model,
+        action_port=settings.action_port,
+        rasa_port=settings.rasa_port,
+        rasa_host=settings.rasa_host,
+        endpoints=_endpoints_file(),
+        token=token,
+    )
     children = {
         name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env) for name, cmd in commands.items()
     }

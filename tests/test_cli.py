@@ -51,15 +51,20 @@ def test_dossiers_generate_then_import_round_trip(database_url, tmp_path):
         assert {code: repo.get(code).applicant_name for code in names} == names
 
 
-def test_rasa_reads_a_token_that_starts_with_a_dash(monkeypatch):
+def test_rasa_reads_a_token_that_starts_with_a_dash():
     # secrets.token_urlsafe can begin with "-"; as a separate argument Rasa's argparse took
     # it for an option and `rasa run` exited at start-up.
     from rasa.__main__ import create_argument_parser
 
     from assistant.cli import server_commands
-    from assistant.settings import get_settings
 
-    monkeypatch.delenv("LOCK_STORE_URL", raising=False)
-    command = server_commands(get_settings(), PROJECT_ROOT / "models" / "m.tar.gz", "-Xy_z1")
+    command = server_commands(
+        PROJECT_ROOT / "models" / "m.tar.gz",
+        action_port=5055,
+        rasa_port=5005,
+        rasa_host="127.0.0.1",
+        endpoints=PROJECT_ROOT / "endpoints.yml",
+        token="-Xy_z1",
+    )
     args = create_argument_parser().parse_args(command["rasa"][3:])
     assert args.auth_token == "-Xy_z1" and args.enable_api

@@ -6,7 +6,6 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Dict, Iterator
@@ -14,6 +13,7 @@ from typing import Dict, Iterator
 import pytest
 import requests
 
+from assistant.cli import server_commands
 from assistant.modelstore import current_model
 from assistant.settings import PROJECT_ROOT
 
@@ -67,17 +67,15 @@ def launch(
         **({"RASA_API_TOKEN": rasa_api_token} if rasa_api_token else {}),
         **(extra_env or {}),
     }
-    py = sys.executable
-    commands = {
-        "actions": [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ports["actions"])],
-        "rasa": [
-            py, "-m", "rasa", "run", "--model", str(model), "--port", str(ports["rasa"]),
-            "--interface", "127.0.0.1", "--credentials", "credentials.yml",
-            "--endpoints", str(endpoints or PROJECT_ROOT / "endpoints.yml"),
-            *(["--enable-api", f"--auth-token={rasa_api_token}"] if rasa_api_token else []),
-        ],
-        "web": [py, "-m", "assistant.cli", "web"],
-    }  # fmt: skip
+    # The same command lines as `assistant run`, on free loopback ports.
+    commands = server_commands(
+        model,
+        action_port=ports["actions"],
+        rasa_port=ports["rasa"],
+        rasa_host="127.0.0.1",
+        endpoints=endpoints or PROJECT_ROOT / "endpoints.yml",
+        token=rasa_api_token,
+    )
     logs = {name: open(workdir / f"{name}.log", "w") for name in ports}
     processes = {
         name: subprocess.Popen(
