@@ -42,7 +42,7 @@ def mask_personal_numbers(text: str) -> str:
         out.append(_mask_digits(text[cursor : match.start()]))
         kind, piece = match.lastgroup, match.group(0)
         if kind in ("phone", "email") or (
-            kind == "number" and sum(c.isdigit() for c in piece) >= 4
+            kind in ("number", "quantity") and sum(c.isdigit() for c in piece) >= 4
         ):
             piece = MASK
         out.append(piece)

@@ -5,7 +5,7 @@ Three layers, each usable alone:
   tone mark on the vowel the modern rule puts it on: "hoà" → "hòa");
 - :func:`fold` makes a search/feature key that ignores case and diacritics ("Đăng ký" → "dang ky");
 - :func:`protected_spans` finds the pieces no tokenizer or dictionary may touch: dossier codes,
-  URLs, e-mails, phone numbers, dates, amounts.
+  URLs, e-mails, phone numbers, dates, amounts, quantities.
 """
 
 from __future__ import annotations
@@ -32,6 +32,13 @@ _PROTECTED = [
     (
         "amount",
         r"(?<!\w)\d+(?:[.,]\d+)*\s?(?:đồng|dong|vnđ|vnd|đ|k|nghìn|ngàn|triệu|trieu|tr)(?!\w)",
+    ),
+    # Quantities: 50kg, 1 ký, 2,5 tấn, 100m2. Before "number", so the unit is never read as
+    # teencode ("kg" alone is "không").
+    (
+        "quantity",
+        r"(?<!\w)\d+(?:[.,]\d+)*(?:\s?(?:kg|kí|ký|kilo|gam|gram|tấn|tạ|yến|km|cm|mm|lít|lit|ml)"
+        r"|(?:g|gr|m|m2|m²|m3|ha|l))(?!\w)",
     ),
     ("number", r"(?<!\w)\d+(?:[.,]\d+)*(?!\w)"),
 ]

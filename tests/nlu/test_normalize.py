@@ -57,6 +57,8 @@ def test_strip_diacritics_preserves_length_on_nfc():
         ("số 0912 345 678 và +84912345678", ["phone", "phone"]),
         ("hẹn ngày 15/01/2024", ["date"]),
         ("phí 100.000đ hay 1,5 triệu", ["amount", "amount"]),
+        ("1 ký thịt, bao phân 50kg, 2,5 tấn lúa, 100m2 đất", ["quantity"] * 4),
+        ("cho 5 m hỏi chút", ["number"]),
         ("xem https://dichvucong.gov.vn/p/1?a=b", ["url"]),
         ("gửi tới a.b@gmail.com", ["email"]),
         ("không có số nào", []),
