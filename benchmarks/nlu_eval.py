@@ -4,7 +4,9 @@ Scores the shipped model (built by `assistant model build`, reused when up to da
 side, the same data trained with Rasa's stock pipeline (WhitespaceTokenizer, the same
 featurizers and DIET, no augmentation, no catalog matcher), on the held-out split in
 tests/nlu_eval/ (never in training) in three views: as written, with diacritics stripped by
-code, and the informal (teencode, no diacritics) set. Prints intent accuracy, dossier_code
+code, and the informal (teencode, no diacritics) set; and, without a target, an independent
+probe written blind later (out-of-scope questions that borrow the frames of procedure
+questions, and procedure questions). Prints intent accuracy, dossier_code
 extraction and the out-of-scope safety count against the targets; writes per-intent F1,
 confusion matrices (PNG) and a JSON report to benchmarks/reports/. Exits 1 if a target is
 missed.
@@ -35,6 +37,7 @@ from assistant.training.scoring import (
 
 HELDOUT = ROOT / "tests" / "nlu_eval" / "heldout.yml"
 INFORMAL = ROOT / "tests" / "nlu_eval" / "informal.yml"
+PROBE = ROOT / "tests" / "nlu_eval" / "probe.yml"
 MODELS = ROOT / "models"
 PROCEDURE_INTENTS = {
     "ask_documents",
@@ -60,8 +63,13 @@ def stock_config() -> str:
             continue
         if name == "DIETClassifier":
             # Our DIET only finds entity spans now and trains fewer epochs; as the stock
-            # intent classifier it gets the epochs it had when it classified our intents.
-            component = {**component, "epochs": STOCK_DIET_EPOCHS}
+            # intent classifier it classifies intents again, with the epochs it had when it
+            # classified ours.
+            component = {**component, "epochs": STOCK_DIET_EPOCHS, "intent_classification": True}
+        if name == "CountVectorsFeaturizer":
+            # Our min_df counts each example twice (its diacritic-free copy); the stock
+            # pipeline has no copies, so it keeps Rasa's default.
+            component = {k: v for k, v in component.items() if k != "min_df"}
         pipeline.append(component)
     config["pipeline"] = pipeline
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
@@ -200,6 +208,9 @@ def main() -> int:
         "as written": heldout,
         "stripped": stripped(heldout),
         "informal": load_examples(INFORMAL),
+        # Written blind after the targets were met, scored without a target: how the
+        # classifier does on questions nobody tuned it for.
+        "probe": load_examples(PROBE),
     }
 
     results: dict = {"ours": {}, "stock": {}}
@@ -223,11 +234,22 @@ def main() -> int:
         gold, predicted = o.pop("_pairs")
         s.pop("_pairs")
         confusion_png(view, gold, predicted)
-    unsafe = sum(results["ours"][v]["out_of_scope_answered_as_procedure"] for v in views)
-    print(f"out-of-scope questions answered as a procedure question (all views): {unsafe}")
+    o, s = results["ours"]["probe"], results["stock"]["probe"]
+    print(f"{'probe':12} {o['n']:>4}  {o['accuracy']:>7.3f}  {s['accuracy']:>7.3f}  {'-':>7}")
+    gold, predicted = o.pop("_pairs")
+    s.pop("_pairs")
+    confusion_png("probe", gold, predicted)
+    unsafe = sum(results["ours"][v]["out_of_scope_answered_as_procedure"] for v in TARGETS)
+    print(f"out-of-scope questions answered as a procedure question (the three views): {unsafe}")
+    probe_oos = sum(g == "out_of_scope" for g in gold)
+    print(
+        "out-of-scope questions of the probe answered as a procedure question: "
+        f"ours {o['out_of_scope_answered_as_procedure']} of {probe_oos}, "
+        f"stock {s['out_of_scope_answered_as_procedure']} (reported, no target)"
+    )
     if unsafe:
         failures.append("out_of_scope")
-    print("\nper-intent F1, ours (as written / stripped / informal):")
+    print("\nper-intent F1, ours (as written / stripped / informal / probe):")
     for intent in sorted(results["ours"]["as written"]["f1"]):
         row = [results["ours"][v]["f1"].get(intent) for v in views]
         print(f"  {intent:24} " + "  ".join("  -  " if x is None else f"{x:.3f}" for x in row))
