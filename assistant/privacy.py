@@ -73,3 +73,33 @@ def install_log_masking() -> None:
     root = logging.getLogger()
     if not any(isinstance(f, PersonalDataFilter) for f in root.filters):
         root.addFilter(PersonalDataFilter())
+
+
+# Secrets that travel in query strings: Messenger's webhook handshake (hub.verify_token) and
+# Rasa's HTTP API (?token=…, also sent by the staff app). Sanic's access log prints the whole URL.
+_QUERY_SECRET_RE = re.compile(
+    r"([?&](?:hub\.verify_token|hub%2Everify_token|verify_token|access_token|token)=)[^&#\s]*",
+    re.IGNORECASE,
+)
+
+
+def redact_query_secrets(url: str) -> str:
+    """The URL with the values of secret query parameters replaced by ``***``."""
+    return _QUERY_SECRET_RE.sub(lambda m: m.group(1) + MASK, url)
+
+
+class AccessLogFilter(logging.Filter):
+    """Redacts secret query parameters in Sanic's access log (its ``request`` field)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if isinstance(request, str):
+            record.request = redact_query_secrets(request)
+        return True
+
+
+def install_access_log_redaction() -> None:
+    """Redact secrets in the access log of the Sanic server in this process (idempotent)."""
+    access = logging.getLogger("sanic.access")
+    if not any(isinstance(f, AccessLogFilter) for f in access.filters):
+        access.addFilter(AccessLogFilter())

@@ -42,6 +42,7 @@ from sanic.response import HTTPResponse
 
 from assistant.channels.rest import MAX_MESSAGE_CHARS
 from assistant.channels.text import split_text as _split_text
+from assistant.privacy import install_access_log_redaction
 from assistant.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -427,6 +428,7 @@ class MessengerInput(InputChannel):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        install_access_log_redaction()  # the URL of a handshake or API call carries secrets
         blueprint = Blueprint("messenger_webhook", __name__)
 
         @blueprint.route("/", methods=["GET"])

@@ -23,6 +23,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from assistant.privacy import install_access_log_redaction
+
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 5000
@@ -90,6 +92,7 @@ class PortalRestInput(InputChannel):
         self.reply_timeout = reply_timeout
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        install_access_log_redaction()  # the URL of a handshake or API call carries secrets
         blueprint = Blueprint("portal_rest_webhook", __name__)
 
         @blueprint.route("/", methods=["GET"])

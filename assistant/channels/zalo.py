@@ -51,6 +51,7 @@ from assistant.channels.tokens import (
     ZaloTokenManager,
 )
 from assistant.nlu.normalize import nfc
+from assistant.privacy import install_access_log_redaction
 from assistant.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -526,6 +527,7 @@ class ZaloInput(InputChannel):
         return ZaloOutput(self.client, self.buttons)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        install_access_log_redaction()  # the URL of a handshake or API call carries secrets
         blueprint = Blueprint("zalo_webhook", __name__)
 
         @blueprint.route("/", methods=["GET"])

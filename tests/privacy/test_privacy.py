@@ -5,7 +5,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from assistant.privacy import PersonalDataFilter, mask_name, mask_personal_numbers
+from assistant.privacy import (
+    AccessLogFilter,
+    PersonalDataFilter,
+    mask_name,
+    mask_personal_numbers,
+    redact_query_secrets,
+)
 from assistant.settings import PROJECT_ROOT
 from assistant.tracker_store import MaskingTrackerStore
 
@@ -71,3 +77,29 @@ async def test_tracker_store_keeps_only_masked_values():
     assert "5678" not in dumped and "0912345678" not in dumped
     assert stored.latest_message.text == "4 số cuối là ***, sđt ***"
     assert stored.get_slot("verification_digits") == "***"
+
+
+@pytest.mark.parametrize(
+    "url, redacted",
+    [
+        (
+            "GET http://h/webhooks/facebook/webhook?hub.mode=subscribe&hub.verify_token=s3cr3t"
+            "&hub.challenge=42",
+            "GET http://h/webhooks/facebook/webhook?hub.mode=subscribe&hub.verify_token=***"
+            "&hub.challenge=42",
+        ),
+        ("PUT http://h/model?token=abc-123", "PUT http://h/model?token=***"),
+        ("GET http://h/x?a=1&access_token=zz#frag", "GET http://h/x?a=1&access_token=***#frag"),
+        ("GET http://h/x?tokenizer=whitespace", "GET http://h/x?tokenizer=whitespace"),
+        ("POST http://h/webhooks/rest/webhook", "POST http://h/webhooks/rest/webhook"),
+    ],
+)
+def test_redact_query_secrets(url, redacted):
+    assert redact_query_secrets(url) == redacted
+
+
+def test_access_log_filter_redacts_the_request_field():
+    record = logging.LogRecord("sanic.access", logging.INFO, __file__, 1, "", None, None)
+    record.request = "GET http://h/model?token=abc"
+    assert AccessLogFilter().filter(record) is True
+    assert record.request == "GET http://h/model?token=***"
