@@ -220,32 +220,34 @@ def main() -> int:
 
     failures = []
     print(f"\n{'view':12} {'n':>4}  {'ours':>7}  {'stock':>7}  {'target':>7}  {'codes (ours)':>13}")
-    for view, target in TARGETS.items():
+    for view in views:
         o, s = results["ours"][view], results["stock"][view]
-        codes = o["dossier_codes"]
-        ok = o["accuracy"] >= target and codes["found"] == codes["total"]
-        if view != "as written" and o["accuracy"] <= s["accuracy"]:
-            ok = False
-        failures += [] if ok else [view]
-        print(
-            f"{view:12} {o['n']:>4}  {o['accuracy']:>7.3f}  {s['accuracy']:>7.3f}  {target:>7.2f}"
-            f"  {codes['found']:>6}/{codes['total']:<6} {'ok' if ok else 'MISSED'}"
-        )
+        target = TARGETS.get(view)
+        row = f"{view:12} {o['n']:>4}  {o['accuracy']:>7.3f}  {s['accuracy']:>7.3f}"
+        if target is None:  # the probe: reported, no target
+            print(f"{row}  {'-':>7}")
+        else:
+            codes = o["dossier_codes"]
+            ok = o["accuracy"] >= target and codes["found"] == codes["total"]
+            if view != "as written" and o["accuracy"] <= s["accuracy"]:
+                ok = False
+            failures += [] if ok else [view]
+            print(
+                f"{row}  {target:>7.2f}  {codes['found']:>6}/{codes['total']:<6}"
+                f" {'ok' if ok else 'MISSED'}"
+            )
         gold, predicted = o.pop("_pairs")
         s.pop("_pairs")
         confusion_png(view, gold, predicted)
-    o, s = results["ours"]["probe"], results["stock"]["probe"]
-    print(f"{'probe':12} {o['n']:>4}  {o['accuracy']:>7.3f}  {s['accuracy']:>7.3f}  {'-':>7}")
-    gold, predicted = o.pop("_pairs")
-    s.pop("_pairs")
-    confusion_png("probe", gold, predicted)
     unsafe = sum(results["ours"][v]["out_of_scope_answered_as_procedure"] for v in TARGETS)
     print(f"out-of-scope questions answered as a procedure question (the three views): {unsafe}")
-    probe_oos = sum(g == "out_of_scope" for g in gold)
+    probe = {
+        label: results[label]["probe"]["out_of_scope_answered_as_procedure"] for label in results
+    }
+    probe_oos = sum(intent == "out_of_scope" for _, intent, _ in views["probe"])
     print(
         "out-of-scope questions of the probe answered as a procedure question: "
-        f"ours {o['out_of_scope_answered_as_procedure']} of {probe_oos}, "
-        f"stock {s['out_of_scope_answered_as_procedure']} (reported, no target)"
+        f"ours {probe['ours']} of {probe_oos}, stock {probe['stock']} (reported, no target)"
     )
     if unsafe:
         failures.append("out_of_scope")

@@ -5,16 +5,13 @@ import re
 from assistant.nlu.lexicon import normalize_text
 from assistant.nlu.normalize import fold
 from assistant.settings import PROJECT_ROOT
-
-ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+from assistant.training.scoring import load_examples
 
 
 def sentences(paths):
+    """The example texts (annotations removed by Rasa's own reader)."""
     for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line.startswith("- ") and not line.startswith("- intent:"):
-                yield ANNOTATION.sub(r"\1", line[2:])
+        yield from (text for text, _, _ in load_examples(path))
 
 
 def syllables(text):

@@ -128,11 +128,15 @@ TRAINING = [
 PROCEDURES = ["đăng ký khai sinh", "cấp bản sao giấy tờ hộ tịch", "cấp hộ chiếu"]
 
 
-@pytest.fixture()
-def trained(tmp_path):
-    examples = [
+def training_examples():
+    return [
         message(pattern.format(p), intent, p) for pattern, intent in TRAINING for p in PROCEDURES
     ]
+
+
+@pytest.fixture()
+def trained(tmp_path):
+    examples = training_examples()
     storage = LocalModelStorage(tmp_path)
     resource = Resource("masked_intent")
     component = MaskedIntentClassifier.create(
@@ -203,10 +207,7 @@ def test_examples_are_also_learnt_unmasked(trained, tmp_path):
     masked_only = MaskedIntentClassifier.create(
         {"also_unmasked": False}, LocalModelStorage(tmp_path / "m"), Resource("m"), None
     )
-    examples = [
-        message(pattern.format(p), intent, p) for pattern, intent in TRAINING for p in PROCEDURES
-    ]
-    masked_only.train(TrainingData(training_examples=examples))
+    masked_only.train(TrainingData(training_examples=training_examples()))
     assert "khai_sinh" not in masked_only.space.vocabularies["word"]
 
 
