@@ -6,28 +6,17 @@ import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import DatabaseAction
+from actions.procedures import DECISION_SLOT, say
+from assistant.answering.service import get_answer_service
 from assistant.db.session import session_scope
 from assistant.faq.repository import FaqRepository
 
 logger = logging.getLogger(__name__)
-
-
-def faq_key(message: Dict[str, Any]) -> str | None:
-    """The entry the NLU chose: live retrieval's ``faq_match`` first, else the model's
-    ResponseSelector label ``faq/<key>``."""
-    match = message.get("faq_match") or {}
-    if isinstance(match, dict) and match.get("key"):
-        return str(match["key"])
-    selector = message.get("response_selector") or {}
-    response = (selector.get("faq") or {}).get("response") or {}
-    label = response.get("intent_response_key") or ""
-    if isinstance(label, str) and label.startswith("faq/") and len(label) > len("faq/"):
-        return label[len("faq/") :]
-    return None
 
 
 def _confidence(message: Dict[str, Any]) -> float:
@@ -52,7 +41,16 @@ class ActionAnswerFaq(DatabaseAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         message = tracker.latest_message or {}
-        key = faq_key(message)
+        decision = get_answer_service().decide(message, tracker.get_slot("procedure_code"))
+        if decision.kind != "faq":
+            # Matched on generic words only, or the message names a procedure or asks a
+            # legal question: the answer service's decision stands, not the FAQ. What it
+            # declines is kept for staff, who may write the FAQ it lacked.
+            events = say(dispatcher, decision)
+            if decision.kind == "decline":
+                self._to_inbox(tracker, message, "faq_ungrounded")
+            return events
+        key = decision.faq_key
         text = None
         if key:
             with session_scope() as session:
@@ -61,12 +59,12 @@ class ActionAnswerFaq(DatabaseAction):
                     text = entry.answer
         if text:
             dispatcher.utter_message(text=text)
-            return []
+            return [SlotSet(DECISION_SLOT, decision.summary())]
         dispatcher.utter_message(response="utter_default")
-        self._to_inbox(tracker, message)
+        self._to_inbox(tracker, message, "faq_inactive")
         return []
 
-    def _to_inbox(self, tracker: Tracker, message: Dict[str, Any]) -> None:
+    def _to_inbox(self, tracker: Tracker, message: Dict[str, Any], reason: str) -> None:
         try:
             from assistant.inbox.repository import InboxRepository
         except ImportError:
@@ -80,7 +78,7 @@ class ActionAnswerFaq(DatabaseAction):
                     message.get("text") or "",
                     "faq",
                     _confidence(message),
-                    "faq_inactive",
+                    reason,
                 )
         except SQLAlchemyError as error:
             # The citizen already has an answer; only the staff's to-do list misses one.

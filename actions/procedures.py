@@ -1,4 +1,4 @@
-"""Answers about procedures: documents, fee, processing time, where to submit, overview."""
+"""Answers about procedures: what the answer service decided, said to the citizen."""
 
 from __future__ import annotations
 
@@ -9,38 +9,66 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import DatabaseAction
+from assistant.answering import replies
+from assistant.answering.question import ASPECT_BY_INTENT
+from assistant.answering.service import Decision, get_answer_service
 from assistant.catalog import answers
-from assistant.catalog.service import Resolution, get_service
-
-ASPECT_BY_INTENT = {
-    "ask_documents": "documents",
-    "ask_fee": "fee",
-    "ask_processing_time": "processing_time",
-    "ask_where_to_submit": "where",
-    "ask_procedure_overview": "overview",
-}
+from assistant.catalog.service import get_service
+from assistant.settings import get_settings
 
 ASK_WHICH = (
     "Anh/Chị muốn hỏi về thủ tục nào ạ? Ví dụ: đăng ký khai sinh, cấp phiếu lý lịch tư pháp, "
     "đăng ký hộ kinh doanh."
 )
-NOT_FOUND = (
-    'Tôi chưa tìm thấy thủ tục "{query}" trong cơ sở dữ liệu. Anh/Chị có thể nói rõ hơn tên '
-    'thủ tục, ví dụ "đăng ký kết hôn" hoặc "cấp giấy phép xây dựng nhà ở"?'
-)
 WHICH_ONE = "Có một số thủ tục gần với câu hỏi của Anh/Chị. Anh/Chị muốn hỏi thủ tục nào?"
-MAYBE_ONE = "Tôi chưa chắc Anh/Chị hỏi thủ tục nào. Có phải một trong các thủ tục sau không?"
+DECISION_SLOT = "answer_decision"
 
 
 def _entity_values(tracker: Tracker, name: str) -> List[str]:
     entities = tracker.latest_message.get("entities") or []
     values = [e.get("value") for e in entities if e.get("entity") == name and e.get("value")]
-    # Longest first: "đăng ký khai sinh lưu động" is more precise than "khai sinh".
     return sorted({str(v) for v in values}, key=len, reverse=True)
 
 
+def say(dispatcher: CollectingDispatcher, decision: Decision) -> List[Dict[str, Any]]:
+    """Utters a decision and returns the events that remember it."""
+    catalog = get_service()
+    remember = [SlotSet(DECISION_SLOT, decision.summary())]
+    if decision.kind == "answer":
+        record = catalog.get(decision.code)
+        if record is None:
+            dispatcher.utter_message(text=ASK_WHICH)
+            return remember
+        dispatcher.utter_message(text=answers.answer(record, decision.aspect or "steps"))
+        return [
+            *remember,
+            SlotSet("procedure_code", record.code),
+            SlotSet("pending_aspect", None),
+        ]
+    if decision.kind == "confirm":
+        record = catalog.get(decision.code)
+        if record is not None:
+            dispatcher.utter_message(
+                text=replies.confirm(record, decision.aspect),
+                buttons=replies.confirm_buttons(record.code),
+            )
+            return [*remember, SlotSet("pending_aspect", decision.aspect)]
+    if decision.kind == "clarify":
+        dispatcher.utter_message(
+            text=WHICH_ONE, buttons=answers.choice_buttons(decision.candidates)
+        )
+        return [*remember, SlotSet("pending_aspect", decision.aspect)]
+    if decision.kind == "ask":
+        dispatcher.utter_message(text=ASK_WHICH)
+        return [*remember, SlotSet("pending_aspect", decision.aspect)]
+    closest = catalog.get(decision.closest[0]) if decision.closest else None
+    dispatcher.utter_message(text=replies.decline(decision.reason, closest, get_settings().hotline))
+    return remember
+
+
 class ActionAnswerProcedure(DatabaseAction):
-    """Finds the procedure in the catalog (or the conversation) and answers the asked aspect."""
+    """Answers the fact asked about the procedure meant, or confirms, offers choices or
+    declines when the evidence is weak (the decision is the answer service's)."""
 
     def name(self) -> str:
         return "action_answer_procedure"
@@ -48,60 +76,37 @@ class ActionAnswerProcedure(DatabaseAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
         pending = tracker.get_slot("pending_aspect")
-        service = get_service()
 
         if intent == "choose_procedure":
             codes = _entity_values(tracker, "procedure_code")
-            record = service.get(codes[0]) if codes else None
-            if record is None:
+            if not codes or get_service().get(codes[0]) is None:
                 dispatcher.utter_message(text=ASK_WHICH)
                 return []
-            return self._reply(dispatcher, record, pending or "overview")
+            return say(dispatcher, Decision("answer", pending or "steps", codes[0], probability=1))
 
-        aspect = ASPECT_BY_INTENT.get(intent, "overview")
-        if pending and intent == "ask_procedure_overview":
-            aspect = pending  # a bare procedure name answering our "which procedure?"
+        decision = get_answer_service().decide(message, tracker.get_slot("procedure_code"))
+        if pending and intent == "ask_procedure_overview" and decision.kind != "decline":
+            decision.aspect = pending  # a bare procedure name answering our "which procedure?"
+        elif decision.aspect is None:
+            decision.aspect = ASPECT_BY_INTENT.get(intent or "", "steps")
+        return say(dispatcher, decision)
 
-        resolution = self._resolve(service, tracker)
-        current = tracker.get_slot("procedure_code")
-        if resolution.weak and current:
-            resolution = Resolution("none")  # a loose guess never beats the conversation
-        if resolution.kind == "match":
-            return self._reply(dispatcher, service.get(resolution.code), aspect)
-        if resolution.kind == "ambiguous":
-            buttons = answers.choice_buttons([(h.code, h.name) for h in resolution.candidates])
-            dispatcher.utter_message(
-                text=MAYBE_ONE if resolution.weak else WHICH_ONE, buttons=buttons
-            )
-            return [SlotSet("pending_aspect", aspect)]
 
-        record = service.get(current) if current else None
-        if record is not None:
-            return self._reply(dispatcher, record, aspect)
-        mentions = _entity_values(tracker, "procedure")
-        if mentions:
-            dispatcher.utter_message(text=NOT_FOUND.format(query=answers.shorten(mentions[0], 60)))
-        else:
-            dispatcher.utter_message(text=ASK_WHICH)
-        return [SlotSet("pending_aspect", aspect)]
+class ActionAffirm(DatabaseAction):
+    """ "Có", "đúng rồi" after "is it procedure X?" answers X; otherwise a plain acknowledgement."""
 
-    @staticmethod
-    def _resolve(service, tracker: Tracker) -> Resolution:
-        """Entity spans first (precise), then the whole message."""
-        for mention in _entity_values(tracker, "procedure"):
-            resolution = service.resolve(mention)
-            if resolution.kind != "none":
-                return resolution
-        return service.resolve(tracker.latest_message.get("text") or "")
+    def name(self) -> str:
+        return "action_affirm"
 
-    @staticmethod
-    def _reply(
-        dispatcher: CollectingDispatcher, record: Any | None, aspect: str
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        if record is None:
-            dispatcher.utter_message(text=ASK_WHICH)
-            return []
-        dispatcher.utter_message(text=answers.answer(record, aspect))
-        return [SlotSet("procedure_code", record.code), SlotSet("pending_aspect", None)]
+        last = tracker.get_slot(DECISION_SLOT) or {}
+        if isinstance(last, dict) and last.get("kind") == "confirm" and last.get("code"):
+            aspect = tracker.get_slot("pending_aspect") or last.get("aspect") or "steps"
+            return say(dispatcher, Decision("answer", aspect, last["code"], probability=1))
+        dispatcher.utter_message(response="utter_affirm_ack")
+        return []

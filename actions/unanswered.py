@@ -46,10 +46,16 @@ class ActionUnanswered(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        if text.strip() and not text.startswith("/"):
+            # Long questions full of background often read as out of scope although they
+            # name a procedure: the answer service gets the last word when it has evidence.
+            found = self._procedure(message, tracker)
+            if found is not None:
+                return found(dispatcher)
         top = (message.get("intent") or {}).get("name")
         out_of_scope = top == "out_of_scope"
         dispatcher.utter_message(response="utter_out_of_scope" if out_of_scope else "utter_default")
-        text = message.get("text") or ""
         if tracker.sender_id == WARMUP_SENDER or not text.strip() or text.startswith("/"):
             return []  # warm-up, or a button payload rather than something a citizen typed
         intent, confidence = _best_guess(message)
@@ -66,3 +72,18 @@ class ActionUnanswered(Action):
         except Exception as error:  # noqa: BLE001 - the citizen's answer must never be lost
             logger.error("action_unanswered: not filed in the inbox (%s)", type(error).__name__)
         return []
+
+    @staticmethod
+    def _procedure(message: Dict[str, Any], tracker: Tracker):
+        """A way to answer the message as a procedure question, or None (no evidence)."""
+        from actions.procedures import say
+        from assistant.answering.service import get_answer_service
+
+        try:
+            decision = get_answer_service().decide(message, tracker.get_slot("procedure_code"))
+        except Exception as error:  # noqa: BLE001 - then the usual polite reply
+            logger.error("action_unanswered: no answer service (%s)", type(error).__name__)
+            return None
+        if decision.kind not in ("answer", "confirm", "clarify"):
+            return None
+        return lambda dispatcher: say(dispatcher, decision)

@@ -7,6 +7,7 @@ the source link on the national portal so the citizen can check.
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Dict, List, Tuple
 
 from assistant.catalog.records import Channel, ProcedureRecord
@@ -72,8 +73,29 @@ def _per_channel(channels: List[Channel], value: Callable[[Channel], str]) -> Li
     return [f"- Nộp {', '.join(names)}: {text}" for text, names in grouped.items()]
 
 
+_BARE_NUMBER = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*$")
+
+
+def time_text(channel: Channel) -> str:
+    """The processing time with its unit: the portal sometimes gives a bare "1"."""
+    text = (channel.processing_time_text or "").strip()
+    if not text or not _BARE_NUMBER.match(text):
+        return text
+    if channel.processing_time_unit:
+        return f"{text} {channel.processing_time_unit}"
+    return f"{text} (Cổng Dịch vụ công không ghi đơn vị: ngày hay ngày làm việc)"
+
+
+def fee_text(channel: Channel) -> str:
+    """The fee with its unit: a bare number on the portal is an amount in đồng."""
+    text = (channel.fee_text or "").strip()
+    if text and _BARE_NUMBER.match(text):
+        return f"{text} đồng"
+    return text
+
+
 def fee(record: ProcedureRecord) -> str:
-    lines = _per_channel(record.channels, lambda c: c.fee_text)
+    lines = _per_channel(record.channels, fee_text)
     if not lines:
         return (
             f"Thông tin lệ phí của thủ tục {record.name} chưa có trong dữ liệu của tôi. "
@@ -84,7 +106,7 @@ def fee(record: ProcedureRecord) -> str:
 
 
 def processing_time(record: ProcedureRecord) -> str:
-    lines = _per_channel(record.channels, lambda c: c.processing_time_text)
+    lines = _per_channel(record.channels, time_text)
     if not lines:
         return (
             f"Thời hạn giải quyết của thủ tục {record.name} chưa có trong dữ liệu của tôi. "
@@ -133,9 +155,63 @@ def overview(record: ProcedureRecord) -> str:
     return "\n".join(lines) + _source(record)
 
 
+def _missing(record: ProcedureRecord, what: str) -> str:
+    return (
+        f"{what} của thủ tục {record.name} chưa có trong dữ liệu của tôi. "
+        "Anh/Chị vui lòng xem tại nguồn hoặc hỏi nơi tiếp nhận hồ sơ." + _source(record)
+    )
+
+
+def conditions(record: ProcedureRecord) -> str:
+    text = (record.conditions or "").strip()
+    if not text or text.lower().startswith("không có thông tin"):
+        return _missing(record, "Yêu cầu, điều kiện")
+    return f"Yêu cầu, điều kiện của thủ tục {record.name}:\n{shorten(text, 900)}" + _source(record)
+
+
+def legal_basis(record: ProcedureRecord) -> str:
+    if not record.legal_basis:
+        return _missing(record, "Căn cứ pháp lý")
+    lines = [f"Căn cứ pháp lý của thủ tục {record.name}:"]
+    for item in record.legal_basis[:8]:
+        number = f" (số {item.number})" if item.number else ""
+        lines.append(f"- {shorten(item.title, 200)}{number}")
+    if len(record.legal_basis) > 8:
+        lines.append("… (xem đầy đủ tại nguồn).")
+    return "\n".join(lines) + _source(record)
+
+
+def result(record: ProcedureRecord) -> str:
+    if not (record.result or "").strip():
+        return _missing(record, "Kết quả giải quyết")
+    return f"Kết quả của thủ tục {record.name}: {shorten(record.result, 600)}." + _source(record)
+
+
+def form(record: ProcedureRecord) -> str:
+    forms = [d for d in record.documents if d.form_template]
+    if not forms:
+        return (
+            f"Dữ liệu của tôi không ghi mẫu đơn, tờ khai nào cho thủ tục {record.name}. "
+            "Anh/Chị vui lòng xem tại nguồn hoặc hỏi nơi tiếp nhận hồ sơ." + _source(record)
+        )
+    lines = [f"Mẫu đơn, tờ khai của thủ tục {record.name}:"]
+    for doc in forms[:MAX_DOCUMENTS]:
+        lines.append(f"- {shorten(doc.form_template, 160)} (dùng cho: {shorten(doc.name, 120)})")
+    lines.append("Anh/Chị tải mẫu tại trang thủ tục trên Cổng Dịch vụ công (nguồn dưới đây).")
+    return "\n".join(lines) + _source(record)
+
+
 RENDERERS: Dict[str, Callable[[ProcedureRecord], str]] = {
     "documents": documents,
     "fee": fee,
+    "time": processing_time,
+    "place": where,
+    "steps": overview,
+    "conditions": conditions,
+    "form": form,
+    "legal_basis": legal_basis,
+    "result": result,
+    # The names the dialogue used before the question reader (kept for stored slots).
     "processing_time": processing_time,
     "where": where,
     "overview": overview,

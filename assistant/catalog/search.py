@@ -13,6 +13,7 @@ import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from assistant.nlu.lexicon import expand_words
@@ -30,6 +31,40 @@ STOPWORDS = frozenset(
     nay bây giờ ai đâu chỗ nơi nào khi bao giờ xong hả à nha đi phải rồi the này đó ấy
     """.split()
 )
+
+# Head words that start half the names in the catalog: they say what kind of act it is, not
+# which procedure. They weigh a fraction of their IDF when a name's coverage is measured.
+GENERIC = frozenset(
+    fold(w)
+    for w in """
+    cấp lại đổi đăng ký hỗ trợ giấy chứng nhận thủ tục thực hiện việc đối với trường hợp
+    theo quy định cho của tại các và hoặc đề nghị xác nhận công nhận điều chỉnh thay đổi
+    """.split()
+)
+GENERIC_WEIGHT = 0.25
+# Function words of procedure names: they never show which procedure is meant. (Question
+# words are not here: in a name, "phí" or "thời gian" say what the procedure is about.)
+NAME_STOP = frozenset(
+    fold(w)
+    for w in """
+    của và các cho đối với theo tại hoặc trong khi được là có những một này về từ trên
+    """.split()
+)
+# Everyday names of the things procedures are about, spelled as the catalog names them.
+# Added to a question that uses them, so "cấp lại sổ đỏ" also says what the names say.
+SYNONYMS = {
+    "so do": "giay chung nhan quyen su dung dat",
+    "so hong": "giay chung nhan quyen su dung dat quyen so huu nha o",
+    "bang lai": "giay phep lai xe",
+    "ho khau": "thuong tru",
+    "lay vo": "ket hon",
+    "lay chong": "ket hon",
+    "giay phep kinh doanh": "giay chung nhan dang ky kinh doanh",
+    "con nuoi": "nuoi con nuoi",
+    "xay nha": "xay dung nha o",
+    "sua nha": "sua chua nha o",
+    "sang ten": "chuyen nhuong",
+}
 
 K1, B = 1.2, 0.75
 ALIAS_PHRASE_BONUS = 6.0
@@ -54,6 +89,12 @@ class Hit:
     score: float
     coverage: float  # share of the query's content weight this procedure explains
     phrase: bool  # an alias or the name appears whole in the query
+    # Share of the closest name or alias the query covers, each syllable weighted by how
+    # distinctive it is (generic head words such as "cấp", "đăng ký" weigh little) …
+    name_cover: float = 0.0
+    # … and that weight itself: a short generic name covered whole is still weak evidence.
+    name_weight: float = 0.0
+    alias_cover: float = 0.0  # the same share for the best-covered alias
 
 
 @dataclass
@@ -63,6 +104,9 @@ class _Doc:
     tf: Dict[str, int] = field(default_factory=dict)
     # Content syllables of the name and of each alias: how much of a name the query covers.
     shapes: List[frozenset] = field(default_factory=list)
+    # The official name's syllables less function words (for the weighted name cover).
+    name_shape: frozenset = frozenset()
+    alias_shapes: List[frozenset] = field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +119,7 @@ class _Analysis:
         return [*("w:" + w for w in self.words), *s, *(f"{a} {b}" for a, b in zip(s, s[1:]))]
 
 
+@lru_cache(maxsize=4096)
 def analyse_text(text: str) -> _Analysis:
     """One segmentation pass: folded syllables and compound words, punctuation and numbers out."""
     syllables: List[str] = []
@@ -89,8 +134,40 @@ def analyse_text(text: str) -> _Analysis:
     return _Analysis(syllables, words)
 
 
+# A spouse, parent or applicant of another nationality is the "foreign element" (yếu tố
+# nước ngoài) that separates many procedures from their domestic twins.
+_FOREIGN_PHRASES = tuple(
+    " ".join(p.split())
+    for p in """han quoc|nhat ban|trung quoc|dai loan|thai lan|campuchia|singapore|malaysia
+    |an do|hoa ky|canada|australia|nguoi han|nguoi nhat|nguoi trung|nguoi my|nguoi uc
+    |nguoi phap|nguoi duc|nguoi nga|nguoi lao|nguoi tay|nguoi an do|ngoai quoc|viet kieu
+    |quoc tich my|quoc tich uc|quoc tich phap|quoc tich duc|quoc tich han|quoc tich nhat
+    |quoc tich trung|nuoc uc|nuoc phap|nuoc duc|nuoc my|nuoc nga|nuoc lao|o lao""".split("|")
+)
+
+
+def expand_synonyms(analysis: _Analysis) -> _Analysis:
+    """The question with the catalog's wording of its everyday names added at the end."""
+    joined = " " + " ".join(analysis.syllables) + " "
+    extra = [
+        syllable
+        for phrase, wording in SYNONYMS.items()
+        if f" {phrase} " in joined
+        for syllable in wording.split()
+    ]
+    if " nuoc ngoai " not in joined and any(f" {p} " in joined for p in _FOREIGN_PHRASES):
+        extra.extend(["nuoc", "ngoai"])
+    if not extra:
+        return analysis
+    return _Analysis([*analysis.syllables, *extra], analysis.words)
+
+
 def _content(syllables: Iterable[str]) -> frozenset:
     return frozenset(s for s in syllables if s not in STOPWORDS)
+
+
+def _name_shape(syllables: Iterable[str]) -> frozenset:
+    return frozenset(s for s in syllables if s not in NAME_STOP)
 
 
 MAX_PHRASE = 16  # syllables; longer aliases are matched by their terms only
@@ -102,6 +179,8 @@ class CatalogIndex:
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.docs: List[_Doc] = []
+        self.by_code: Dict[str, int] = {}
+        self._totals: Dict[frozenset, float] = {}  # a name shape's whole weight
         self.postings: Dict[str, List[int]] = defaultdict(list)
         # folded phrase → [(doc, bonus)]: found in a query by looking up its n-grams.
         self.phrases: Dict[str, List[Tuple[int, float]]] = defaultdict(list)
@@ -111,6 +190,11 @@ class CatalogIndex:
         self.avg_len = sum(d.length for d in self.docs) / n
         self.idf = {
             t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
+        }
+        # Each posting's BM25 contribution, computed once: a query only adds them up.
+        self.weighted: Dict[str, List[Tuple[int, float]]] = {
+            term: [(index, self._bm25(term, index)) for index in postings]
+            for term, postings in self.postings.items()
         }
         # A word no procedure uses is the most specific word of all: it counts against
         # coverage ("giấy phép lái tàu vũ trụ" is not "giấy phép lái xe").
@@ -126,15 +210,21 @@ class CatalogIndex:
         for term in name.terms():
             tf[term] += 1
         shapes = [_content(name.syllables)]
+        alias_shapes = []
         for alias in entry.aliases:
             analysed = analyse_text(alias)
             for term in set(analysed.terms()):
                 tf[term] += 1
             shapes.append(_content(analysed.syllables))
+            alias_shapes.append(_name_shape(analysed.syllables))
             self._add_phrase(analysed.syllables, index, ALIAS_PHRASE_BONUS)
         bare = name.syllables[2:] if name.syllables[:2] == ["thu", "tuc"] else name.syllables
         self._add_phrase(bare, index, NAME_PHRASE_BONUS)
-        self.docs.append(_Doc(entry, len(name.terms()), dict(tf), [s for s in shapes if s]))
+        doc = _Doc(entry, len(name.terms()), dict(tf), [s for s in shapes if s])
+        doc.name_shape = _name_shape(bare)
+        doc.alias_shapes = [a for a in alias_shapes if a]
+        self.by_code[entry.code] = index
+        self.docs.append(doc)
         for term in tf:
             self.postings[term].append(index)
 
@@ -142,8 +232,10 @@ class CatalogIndex:
         if 0 < len(syllables) <= MAX_PHRASE and _content(syllables):
             self.phrases[" ".join(syllables)].append((index, bonus))
 
-    def search(self, query: str, limit: int = 5) -> List[Hit]:
-        analysed = analyse_text(query[:2000])
+    def search(self, query: str, limit: int = 5, also: Sequence[str] = ()) -> List[Hit]:
+        """The best procedures for ``query``; ``also`` names procedures (found another way,
+        e.g. from a span of the message) to score against the same query in any case."""
+        analysed = expand_synonyms(analyse_text(query[:2000]))
         terms = [t for t in analysed.terms() if not self._is_stop(t)]
         if not terms:
             return []
@@ -156,16 +248,19 @@ class CatalogIndex:
             idf = self.idf.get(term)
             if idf is None:
                 continue
-            for index in self.postings[term]:
-                doc = self.docs[index]
-                tf = doc.tf[term]
-                norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * doc.length / self.avg_len))
-                scores[index] += idf * norm
+            for index, weight in self.weighted[term]:
+                scores[index] += weight
         phrased = self._phrase_bonuses(analysed.syllables)
         for index, bonus in phrased.items():
             scores[index] += bonus
         query_content = _content(analysed.syllables)
         top = heapq.nlargest(TOP_K, scores.items(), key=lambda item: item[1])
+        ranked = {index for index, _ in top}
+        for code in also:
+            index = self.by_code.get(code)
+            if index is not None and index not in ranked:
+                top.append((index, scores.get(index, 0.0)))
+                ranked.add(index)
         hits = []
         for index, score in top:
             doc = self.docs[index]
@@ -175,6 +270,11 @@ class CatalogIndex:
             precision = max(
                 (len(shape & query_content) / len(shape) for shape in doc.shapes), default=0
             )
+            said = frozenset(analysed.syllables)
+            name_cover, name_weight = self._cover(doc.name_shape, said)
+            alias_cover = max(
+                (self._cover(shape, said)[0] for shape in doc.alias_shapes), default=0.0
+            )
             hits.append(
                 Hit(
                     doc.entry.code,
@@ -183,10 +283,35 @@ class CatalogIndex:
                     score * (0.5 + 0.5 * precision),
                     matched / total_weight if total_weight else 0.0,
                     index in phrased,
+                    name_cover,
+                    name_weight,
+                    alias_cover,
                 )
             )
         hits.sort(key=lambda h: (-h.score, len(h.name)))
-        return hits[:limit]
+        wanted = set(also)
+        return hits[:limit] + [h for h in hits[limit:] if h.code in wanted]
+
+    def _weight(self, syllable: str) -> float:
+        idf = self.idf.get(syllable, self.unknown_idf)
+        return idf * GENERIC_WEIGHT if syllable in GENERIC else idf
+
+    def _bm25(self, term: str, index: int) -> float:
+        doc = self.docs[index]
+        tf = doc.tf[term]
+        norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * doc.length / self.avg_len))
+        return self.idf[term] * norm
+
+    def _cover(self, shape: frozenset, query: frozenset) -> Tuple[float, float]:
+        """(weighted share of ``shape`` found in the query, the weight found)."""
+        found_in = shape & query
+        if not found_in:
+            return 0.0, 0.0
+        total = self._totals.get(shape)
+        if total is None:
+            total = self._totals[shape] = sum(self._weight(s) for s in shape)
+        found = sum(self._weight(s) for s in found_in)
+        return (found / total if total else 0.0), found
 
     def _phrase_bonuses(self, syllables: List[str]) -> Dict[int, float]:
         """Aliases and names quoted whole in the question, longest bonus per procedure."""

@@ -48,6 +48,11 @@ def _level_rank(level: str) -> int:
     return len(LEVEL_ORDER)
 
 
+def order_choices(hits: List[Hit]) -> List[Hit]:
+    """Choices as the citizen sees them: levels they deal with in person first."""
+    return sorted(hits, key=lambda h: (_level_rank(h.level), -h.score))
+
+
 class CatalogService:
     def __init__(self, database_url: str | None = None) -> None:
         self.database_url = database_url
@@ -91,8 +96,7 @@ class CatalogService:
         choices = [h for h in hits if h.score >= best.score * CHOICE_RATIO][:MAX_CHOICES]
         if len(choices) < MIN_CHOICES:
             choices = hits[:MIN_CHOICES]
-        choices.sort(key=lambda h: (_level_rank(h.level), -h.score))
-        return Resolution("ambiguous", None, choices)
+        return Resolution("ambiguous", None, order_choices(choices))
 
     def get(self, code: str) -> ProcedureRecord | None:
         with session_scope(self.database_url) as session:

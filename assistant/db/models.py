@@ -306,7 +306,7 @@ class UnansweredMessage(Base):
     text = Column(Text, nullable=False)  # masked
     intent = Column(String(64), nullable=False, default="")
     confidence = Column(Float, nullable=False, default=0.0)
-    reason = Column(String(32), nullable=False)  # fallback | out_of_scope | faq_inactive
+    reason = Column(String(32), nullable=False)  # one of inbox.repository.REASONS
     status = Column(String(16), nullable=False, default="open")  # open|paraphrase|faq|alias|noise
     resolution = Column(JSON, nullable=True)
     resolved_by = Column(String(64), nullable=True)

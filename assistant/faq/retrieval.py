@@ -72,6 +72,19 @@ def _plain_filler(words: Sequence[str], i: int) -> bool:
     return word == "nha" and i == len(words) - 1
 
 
+# Words of question frames and of the administration in general: shared with an FAQ they
+# do not show the question is about it (folded syllables).
+GENERIC_TERMS = frozenset(
+    fold(w)
+    for w in """
+    hồ sơ thủ tục giấy tờ làm cần có không được bao nhiêu lâu ngày mức nào gì đâu thế sao
+    nộp cấp đăng ký người dân công việc làm việc thời gian phí lệ phải khi nếu thì là của
+    ở tại trên và hay hoặc bị đã sẽ đang các những một cho này đó theo quy định
+    """.split()
+)
+GROUNDING_IDF = 4.5
+
+
 @dataclass(frozen=True)
 class FaqDoc:
     """What the index needs of an entry (a FaqEntry row fits as well)."""
@@ -183,6 +196,35 @@ class FaqIndex:
             )
             for p, score in ordered
         ]
+
+    def shared_terms(self, text: str, key: str, enough: int = 3) -> List[str]:
+        """The distinctive word pairs a text shares with a wording of entry ``key``, or []
+        when it shares too few: ``enough`` of them, or all a short wording has.
+
+        An FAQ is about something ("VNeID", "bưu điện", "biên nhận"); sharing only the
+        frame of a question ("mức", "ngày làm việc", "hồ sơ") with it is no evidence. A word
+        pair is distinctive when few wordings use it (its IDF is at least ``GROUNDING_IDF``)
+        and it is not made only of generic words. Single words do not count: matched by
+        chance ("mẹ", "bộ", "tạm"), they are what made FAQs fire on unrelated questions.
+        """
+        asked = {f for f in features(text) if self._distinctive(f)}
+        best: List[str] = []
+        for entry in self.entries:
+            if entry.key != key:
+                continue
+            for wording in (entry.question, *entry.paraphrases):
+                own = {f for f in features(wording) if self._distinctive(f)}
+                shared = sorted(asked & own)
+                if shared and len(shared) >= min(enough, len(own)) and len(shared) > len(best):
+                    best = shared
+        return best
+
+    def _distinctive(self, feature: str) -> bool:
+        return (
+            " " in feature
+            and not all(w in GENERIC_TERMS for w in feature.split())
+            and self.idf.get(feature, 0.0) >= GROUNDING_IDF
+        )
 
     def match(self, text: str) -> FaqHit | None:
         ranked = self.rank(text, limit=1)

@@ -26,7 +26,7 @@ from assistant.privacy import mask_personal_numbers
 from assistant.settings import PROJECT_ROOT
 
 DECISIONS = ("paraphrase", "faq", "alias", "noise")
-REASONS = ("fallback", "out_of_scope", "faq_inactive")
+REASONS = ("fallback", "out_of_scope", "faq_inactive", "faq_ungrounded")
 MAX_TEXT = 1000
 GROUPED_MESSAGES = 2000  # the newest this many messages of a status are grouped
 EXAMPLES_SHOWN = 5

@@ -11,7 +11,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import SERVICE_APOLOGY
-from actions.faq import ActionAnswerFaq, faq_key
+from actions.faq import ActionAnswerFaq
+from assistant.answering.service import faq_key
 from assistant.db.session import session_scope
 from assistant.faq.repository import FaqRepository
 from assistant.faq.seed import import_seed
@@ -103,34 +104,52 @@ def test_faq_key(message, key):
     assert faq_key(message) == key
 
 
+def wording(key: str) -> str:
+    """A question staff wrote for the entry: grounded in it by definition."""
+    with session_scope() as session:
+        return FaqRepository(session).by_key(key).question
+
+
 async def test_the_answer_comes_from_the_database_and_follows_staff_edits(seeded, inbox):
     with session_scope() as session:
         answer = FaqRepository(session).by_key("hotline").answer
+    asked = wording("hotline")
     messages, events = await run(
-        tracker("số hotline là bao nhiêu", faq_match={"id": 1, "key": "hotline", "score": 0.9})
+        tracker(asked, faq_match={"id": 1, "key": "hotline", "score": 0.9})
     )
-    assert [m["text"] for m in messages] == [answer] and events == []
+    assert [m["text"] for m in messages] == [answer]
+    assert events[0]["name"] == "answer_decision" and events[0]["value"]["faq"] == "hotline"
 
     with session_scope() as session:
         repo = FaqRepository(session)
         repo.update("lan", repo.by_key("hotline").id, answer="Gọi 1900 1234 (giờ hành chính).")
-    messages, _ = await run(
-        tracker("số hotline là bao nhiêu", response_selector=selector("hotline"))
-    )
+    messages, _ = await run(tracker(asked, response_selector=selector("hotline")))
     assert [m["text"] for m in messages] == ["Gọi 1900 1234 (giờ hành chính)."]
     assert inbox == []
 
 
-async def test_a_switched_off_entry_gets_the_default_reply_and_goes_to_the_inbox(seeded, inbox):
+async def test_an_faq_sharing_only_generic_words_is_not_given(seeded, inbox):
+    """ "ngày làm việc" in a question about processing time is not the office-hours FAQ."""
+    text = "trợ cấp tai nạn lao động được tính theo mức nào, mấy ngày làm việc thì có"
+    messages, events = await run(tracker(text, faq_match={"key": "working_hours", "score": 0.8}))
+    with session_scope() as session:
+        office_hours = FaqRepository(session).by_key("working_hours").answer
+    assert office_hours not in [m.get("text") for m in messages]
+    assert events[0]["value"]["kind"] != "faq"
+    assert inbox and inbox[0][-1] == "faq_ungrounded"
+
+
+async def test_a_switched_off_entry_is_declined_and_goes_to_the_inbox(seeded, inbox):
     with session_scope() as session:
         repo = FaqRepository(session)
         repo.set_active("lan", repo.by_key("privacy").id, False)
-    text = "thông tin cá nhân của tôi có được bảo mật không"
+    text = wording("privacy")
     messages, events = await run(tracker(text, response_selector=selector("privacy")))
-    assert [m["response"] for m in messages] == ["utter_default"]
-    assert not messages[0]["text"]
-    assert inbox == [("citizen-42", "zalo", text, "faq", 0.91, "faq_inactive")]
-    assert events == []
+    with session_scope() as session:
+        switched_off = FaqRepository(session).by_key("privacy").answer
+    assert messages[0]["text"] != switched_off and "dichvucong.gov.vn" in messages[0]["text"]
+    assert inbox == [("citizen-42", "zalo", text, "faq", 0.91, "faq_ungrounded")]
+    assert events[0]["value"]["kind"] == "decline"
 
 
 @pytest.mark.parametrize(
@@ -141,17 +160,18 @@ async def test_a_switched_off_entry_gets_the_default_reply_and_goes_to_the_inbox
         {},
     ],
 )
-async def test_an_unknown_or_missing_key_gets_the_default_reply(seeded, inbox, parse_data):
+async def test_an_unknown_or_missing_key_is_declined_and_filed(seeded, inbox, parse_data):
     messages, _ = await run(tracker("câu hỏi lạ", **parse_data))
-    assert [m["response"] for m in messages] == ["utter_default"]
+    assert "không đoán" in messages[0]["text"]  # an honest decline, and where to ask
+    assert "dichvucong.gov.vn" in messages[0]["text"]
     score = parse_data.get("faq_match", {}).get("score", 0.91)
-    assert inbox == [("citizen-42", "zalo", "câu hỏi lạ", "faq", score, "faq_inactive")]
+    assert inbox == [("citizen-42", "zalo", "câu hỏi lạ", "faq", score, "faq_ungrounded")]
 
 
 async def test_no_inbox_module_still_answers(seeded, monkeypatch):
     monkeypatch.setitem(sys.modules, "assistant.inbox.repository", None)  # import fails
     messages, _ = await run(tracker("câu hỏi lạ", faq_match={"key": "nope"}))
-    assert [m["response"] for m in messages] == ["utter_default"]
+    assert "không đoán" in messages[0]["text"]
 
 
 async def test_a_database_outage_gets_an_apology(tmp_path, monkeypatch, inbox):
@@ -170,7 +190,7 @@ async def test_the_real_inbox_stores_the_message_when_it_exists(seeded):
     from assistant.db.models import UnansweredMessage
 
     messages, _ = await run(tracker("câu hỏi lạ", faq_match={"key": "nope", "score": 0.6}))
-    assert [m["response"] for m in messages] == ["utter_default"]
+    assert "không đoán" in messages[0]["text"]
     with session_scope() as session:
         rows = list(session.scalars(select(UnansweredMessage)))
-    assert [(r.reason, r.intent) for r in rows] == [("faq_inactive", "faq")]
+    assert [(r.reason, r.intent) for r in rows] == [("faq_ungrounded", "faq")]

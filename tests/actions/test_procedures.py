@@ -91,7 +91,7 @@ async def test_follow_up_uses_the_procedure_in_context(seeded_database):
 async def test_no_procedure_and_no_context_asks_which(seeded_database):
     messages, events = await run(tracker("mất bao lâu vậy", "ask_processing_time"))
     assert messages[0]["text"] == ASK_WHICH
-    assert SlotSet("pending_aspect", "processing_time") in events
+    assert SlotSet("pending_aspect", "time") in events
 
 
 async def test_pending_aspect_is_answered_once_the_name_arrives(seeded_database):

@@ -108,6 +108,6 @@ async def test_unreachable_database_still_answers(tmp_path, monkeypatch, caplog)
     finally:
         get_settings.cache_clear()
     assert [m["response"] for m in messages] == ["utter_out_of_scope"] and events == []
-    [log] = [r for r in caplog.records if r.name == "actions.unanswered"]
-    assert "OperationalError" in log.getMessage()
+    logs = [r.getMessage() for r in caplog.records if r.name == "actions.unanswered"]
+    assert logs and all("OperationalError" in m for m in logs)
     assert "giá vàng" not in caplog.text and "0912345678" not in caplog.text
