@@ -28,9 +28,9 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant.nlu.lexicon import expand_words
-from assistant.nlu.normalize import fold, has_diacritics
-from assistant.nlu.segment import segment
+from assistant.text.lexicon import expand_words
+from assistant.text.normalize import fold, has_diacritics
+from assistant.text.segment import segment
 
 logger = logging.getLogger(__name__)
 

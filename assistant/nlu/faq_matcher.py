@@ -22,7 +22,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant.nlu.normalize import find_dossier_codes
+from assistant.text.normalize import find_dossier_codes
 
 logger = logging.getLogger(__name__)
 
