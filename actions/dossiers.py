@@ -14,9 +14,9 @@ from actions.base import DatabaseAction
 from assistant.catalog.service import get_service
 from assistant.dossiers import answers
 from assistant.dossiers.service import DossierService
-from assistant.nlu.normalize import DOSSIER_CODE_RE, PROTECTED_RE, find_dossier_codes
 from assistant.privacy import install_log_masking
 from assistant.settings import get_settings
+from assistant.text.normalize import DOSSIER_CODE_RE, PROTECTED_RE, find_dossier_codes
 
 BAD_CODE = (
     "Mã hồ sơ chưa đúng định dạng. Mã có dạng <mã cơ quan>-<ngày yymmdd>-<4 số>, ví dụ "

@@ -17,7 +17,10 @@ from typing import Iterable
 from assistant.settings import PROJECT_ROOT
 
 MODEL_DIR = PROJECT_ROOT / "models"
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "assistant/nlu")
+# The code that turns text into features: the NLU components and the text toolkit they read
+# text with. A change there changes what a model learns, so it must change the fingerprint.
+FEATURE_CODE = ("assistant/nlu", "assistant/text")
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data", *FEATURE_CODE)
 
 
 def _files(paths: Iterable[str]) -> Iterable[Path]:

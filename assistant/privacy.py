@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-from assistant.nlu.normalize import PROTECTED_RE, nfc
+from assistant.text.normalize import PROTECTED_RE, nfc
 
 MASK = "***"
 # A bare run of 4+ digits is a phone tail, a verification answer or an ID number.

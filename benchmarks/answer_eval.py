@@ -31,7 +31,7 @@ import yaml
 from _common import ROOT, percentile, write_report
 
 from assistant.answering.evaluation import TARGETS, check_targets, outcome, summarise
-from assistant.nlu.normalize import strip_diacritics
+from assistant.text.normalize import strip_diacritics
 
 SETS = {"dev": ROOT / "tests/answer_eval/dev", "probe": ROOT / "tests/answer_eval/probe"}
 

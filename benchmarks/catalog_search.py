@@ -16,7 +16,7 @@ from _common import ROOT, national_snapshot, percentile, scratch_database, write
 from assistant.catalog.importer import import_catalog
 from assistant.catalog.service import CatalogService
 from assistant.db.migrate import upgrade
-from assistant.nlu.normalize import has_diacritics
+from assistant.text.normalize import has_diacritics
 
 QUERIES = ROOT / "benchmarks" / "search_queries.yml"
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, Tuple
 
-from assistant.nlu.lexicon import normalize_text
-from assistant.nlu.normalize import fold
+from assistant.text.normalize import fold
+from assistant.text.segment import normalize_text
 
 # The facts a catalog entry holds, as the answers name them.
 ASPECTS = (

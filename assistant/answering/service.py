@@ -180,42 +180,19 @@ class AnswerService:
         return bool(self.faq_terms(text, key, cal.faq_min_terms))
 
 
-class _LiveFaq:
-    """The active FAQ entries as an index, rebuilt when staff change the table."""
+def _faq_terms(text: str, key: str, enough: int) -> List[str]:
+    """Through the FAQ service of the current database (its live index)."""
+    from assistant.faq.service import get_faq_service
 
-    def __init__(self) -> None:
-        self._index = None
-        self._revision: tuple = ()
-        self._url = ""
-        self._checked = float("-inf")
-
-    def shared_terms(self, text: str, key: str, enough: int = 3) -> List[str]:
-        import time
-
-        from assistant.db.session import session_scope
-        from assistant.faq.repository import FaqRepository
-        from assistant.faq.retrieval import FaqIndex, doc_of
-        from assistant.settings import get_settings
-
-        settings = get_settings()
-        stale = time.monotonic() - self._checked >= settings.faq_refresh_seconds
-        if stale or settings.database_url != self._url:
-            with session_scope() as session:
-                repo = FaqRepository(session)
-                revision = (settings.database_url, repo.revision())
-                if revision != self._revision or self._index is None:
-                    self._index = FaqIndex([doc_of(e) for e in repo.active_entries()])
-                    self._revision = revision
-            self._checked = time.monotonic()
-            self._url = settings.database_url
-        return self._index.shared_terms(text, key, enough) if self._index is not None else []
+    return get_faq_service().shared_terms(text, key, enough)
 
 
 _service: AnswerService | None = None
 
 
 def get_answer_service() -> AnswerService:
+    """The process's service; catalog and FAQ follow the current DATABASE_URL."""
     global _service
     if _service is None:
-        _service = AnswerService(faq_terms=_LiveFaq().shared_terms)
+        _service = AnswerService(faq_terms=_faq_terms)
     return _service

@@ -18,7 +18,7 @@ from assistant.db.models import (
     RequiredDocument,
     SubmissionChannel,
 )
-from assistant.nlu.normalize import fold, nfc
+from assistant.text.normalize import fold, nfc
 
 
 def _clean_alias(alias: str) -> str:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, List, Sequence, Tuple
 
-from assistant.nlu.lexicon import expand_words
-from assistant.nlu.normalize import fold
-from assistant.nlu.segment import segment
+from assistant.text.lexicon import expand_words
+from assistant.text.normalize import fold
+from assistant.text.segment import segment
 
 # Words that ask *about* a procedure rather than name one (folded). They still count inside
 # an alias phrase match, but never make a procedure look mentioned on their own.

@@ -2,21 +2,25 @@
 
 The search index lives in memory and is rebuilt when the catalog revision in the database
 changes (checked at most every ``CATALOG_REFRESH_SECONDS``), so an import or a staff alias
-is answerable within seconds without restarting or retraining anything.
+is answerable within seconds without restarting or retraining anything. The NLU's phrase
+matcher follows the catalog the same way (:meth:`CatalogService.live_phrases`); both go
+through :class:`assistant.db.live.LiveValue`.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
-from typing import List
+from typing import Callable, Iterable, List, Tuple, TypeVar
 
 from assistant.catalog.records import ProcedureRecord
 from assistant.catalog.repository import CatalogRepository
-from assistant.catalog.search import CatalogIndex, Hit
+from assistant.catalog.search import CatalogIndex, Entry, Hit
+from assistant.db.live import LiveValue, Seconds
 from assistant.db.session import session_scope
 from assistant.settings import get_settings
+from assistant.text.normalize import fold
+
+T = TypeVar("T")
 
 # A hit must explain this much of what the question says (beyond question words) to count
 # as the citizen naming a procedure, unless an alias or name appears whole …
@@ -53,28 +57,49 @@ def order_choices(hits: List[Hit]) -> List[Hit]:
     return sorted(hits, key=lambda h: (_level_rank(h.level), -h.score))
 
 
+def phrases_of(entries: Iterable[Entry]) -> List[Tuple[str, str]]:
+    """(code, phrase) for every name and alias; names without the "Thủ tục" prefix."""
+    phrases = []
+    for entry in entries:
+        name = entry.name
+        if fold(name).startswith("thu tuc "):
+            name = name[len("thủ tục ") :]
+        phrases.append((entry.code, name))
+        phrases.extend((entry.code, alias) for alias in entry.aliases)
+    return phrases
+
+
+def _refresh_seconds() -> float:
+    return get_settings().catalog_refresh_seconds
+
+
 class CatalogService:
     def __init__(self, database_url: str | None = None) -> None:
         self.database_url = database_url
-        self._index: CatalogIndex | None = None
-        self._revision = -1
-        self._checked = 0.0
-        self._lock = threading.Lock()
+        self._index = LiveValue("Catalog index", self.revision, self._build_index, _refresh_seconds)
+
+    def revision(self) -> int:
+        with session_scope(self.database_url) as session:
+            return CatalogRepository(session).revision()
+
+    def _build_index(self) -> CatalogIndex:
+        with session_scope(self.database_url) as session:
+            return CatalogIndex(CatalogRepository(session).index_entries())
 
     def index(self) -> CatalogIndex:
-        now = time.monotonic()
-        refresh = get_settings().catalog_refresh_seconds
-        if self._index is not None and now - self._checked < refresh:
-            return self._index
-        with self._lock:
-            with session_scope(self.database_url) as session:
-                repo = CatalogRepository(session)
-                revision = repo.revision()
-                if self._index is None or revision != self._revision:
-                    self._index = CatalogIndex(repo.index_entries())
-                    self._revision = revision
-            self._checked = time.monotonic()
-        return self._index
+        """The search index of the catalog as it is now (within the refresh interval)."""
+        return self._index.get()
+
+    def phrases(self) -> List[Tuple[str, str]]:
+        """(code, phrase) for every name and alias, read for the NLU's phrase matcher."""
+        with session_scope(self.database_url) as session:
+            return phrases_of(CatalogRepository(session).index_entries())
+
+    def live_phrases(
+        self, make: Callable[[List[Tuple[str, str]]], T], interval: Seconds
+    ) -> LiveValue[T]:
+        """``make(phrases)`` (the NLU's phrase matcher), remade when the catalog changes."""
+        return LiveValue("Catalog phrases", self.revision, lambda: make(self.phrases()), interval)
 
     def resolve(self, text: str) -> Resolution:
         """Which procedure ``text`` names: one, several close ones, or none."""

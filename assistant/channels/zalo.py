@@ -50,9 +50,9 @@ from assistant.channels.tokens import (
     TokenRepository,
     ZaloTokenManager,
 )
-from assistant.nlu.normalize import nfc
 from assistant.privacy import install_access_log_redaction
 from assistant.settings import get_settings
+from assistant.text.normalize import nfc
 
 logger = logging.getLogger(__name__)
 

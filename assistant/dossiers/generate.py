@@ -25,7 +25,7 @@ from typing import IO, Dict, Iterable, Iterator, List, Sequence, Tuple, Union
 
 from assistant.dossiers.records import DossierRecord, HistoryEntry, local_now
 from assistant.dossiers.statuses import DossierStatus
-from assistant.nlu.normalize import fold
+from assistant.text.normalize import fold
 
 S = DossierStatus
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import List, NamedTuple
 
 from assistant.dossiers.statuses import DossierStatus
-from assistant.nlu.normalize import DOSSIER_CODE_RE
+from assistant.text.normalize import DOSSIER_CODE_RE
 
 # Viet Nam has kept UTC+7 without daylight saving since 1975: a fixed offset is exact and
 # needs no tz database on the server.

@@ -31,7 +31,7 @@ from assistant.dossiers.records import (
     normalize_code,
 )
 from assistant.dossiers.statuses import DossierStatus
-from assistant.nlu.normalize import fold
+from assistant.text.normalize import fold
 
 # Bound parameters per IN (...) list: far below SQLite's and PostgreSQL's limits.
 IN_CHUNK = 500

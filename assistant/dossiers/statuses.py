@@ -11,7 +11,7 @@ import re
 from enum import Enum
 from typing import Tuple
 
-from assistant.nlu.normalize import fold
+from assistant.text.normalize import fold
 
 
 class DossierStatus(str, Enum):

@@ -27,7 +27,7 @@ from assistant.faq.repository import (
     question_key,
     snapshot,
 )
-from assistant.nlu.normalize import fold, nfc
+from assistant.text.normalize import fold, nfc
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from assistant import audit
 from assistant.db import state
 from assistant.db.models import FaqEntry
-from assistant.nlu.normalize import fold, nfc
+from assistant.text.normalize import fold, nfc
 
 MAX_QUESTION = 500
 MAX_ANSWER = 4000
@@ -74,7 +74,7 @@ def clean_answer(value: Any) -> str:
 def question_key(text: str) -> str:
     """What two questions must share to count as the same question: the NLU's normalisation
     (teencode spelled out, tone marks), no case, no diacritics, no punctuation."""
-    from assistant.nlu.lexicon import normalize_text
+    from assistant.text.segment import normalize_text
 
     folded = fold(normalize_text(text))
     return " ".join(re.sub(r"[^\w\s]|_", " ", folded).split())

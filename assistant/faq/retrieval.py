@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
-from assistant.nlu.normalize import fold
+from assistant.text.normalize import fold
 
 # Tuned on the seed FAQ (tests/faq/test_retrieval.py). Its 357 questions retyped seven ways
 # (without diacritics, in teencode, upper case, wrapped in filler: 2,499 variants) score 0.75
@@ -107,7 +107,7 @@ class FaqHit:
 @lru_cache(maxsize=50_000)
 def terms(text: str) -> Tuple[str, ...]:
     """The content syllables of a text, normalised as the NLU reads it."""
-    from assistant.nlu.lexicon import normalize_text
+    from assistant.text.segment import normalize_text
 
     words = re.findall(r"[^\W_]+", normalize_text(text or "").lower())
     plain = [fold(w) for w in words]

@@ -16,8 +16,8 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import Dict, List, Sequence, Tuple
 
-from assistant.nlu.lexicon import normalize_text
-from assistant.nlu.normalize import fold
+from assistant.text.normalize import fold
+from assistant.text.segment import normalize_text
 
 SIMILARITY_THRESHOLD = 0.5
 # Folded courtesy and filler syllables: not features alone, only inside a pair with a content

@@ -19,7 +19,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from assistant.nlu.normalize import has_diacritics, nfc, strip_diacritics
+from assistant.text.normalize import has_diacritics, nfc, strip_diacritics
 
 
 def stripped_copy(message: Message) -> Message | None:

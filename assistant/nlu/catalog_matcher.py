@@ -3,8 +3,9 @@
 A blank spaCy ``vi`` pipeline is given our segmenter as its tokenizer: each token is one
 syllable, folded into ``NORM`` (no case, no diacritics, abbreviations expanded), and flagged
 with whether it starts or ends an underthesea word. A ``PhraseMatcher`` on ``NORM`` is built
-from every procedure name and alias in the database and rebuilt when the catalog revision
-changes, so a procedure imported or aliased by staff is recognised without retraining. A match
+from every procedure name and alias in the catalog and rebuilt when the catalog revision
+changes (the catalog service keeps it live, :meth:`CatalogService.live_phrases`), so a
+procedure imported or aliased by staff is recognised without retraining. A match
 that would start or end in the middle of an underthesea word ("sinh" inside "học sinh") is
 dropped; that check is skipped for text typed without diacritics, where segmentation is weak.
 
@@ -14,10 +15,7 @@ is the matched span; the action resolves that span against the catalog.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-import time
 from typing import Any, Dict, List, Sequence, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -28,11 +26,10 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant.nlu.lexicon import expand_words
-from assistant.nlu.normalize import fold, has_diacritics
-from assistant.nlu.segment import segment
-
-logger = logging.getLogger(__name__)
+from assistant.db.live import LiveValue
+from assistant.text.lexicon import expand_words
+from assistant.text.normalize import fold, has_diacritics
+from assistant.text.segment import segment
 
 MIN_PATTERN_SYLLABLES = 2  # one syllable ("hộ", "đất") names nothing on its own
 
@@ -143,24 +140,6 @@ class CatalogMatcher:
         return sorted(found, key=lambda f: f["start"])
 
 
-def catalog_phrases(database_url: str | None = None) -> Tuple[int, List[Tuple[str, str]]]:
-    """(revision, [(code, phrase)]) from the database; names without the "Thủ tục" prefix."""
-    from assistant.catalog.repository import CatalogRepository
-    from assistant.db.session import session_scope
-
-    with session_scope(database_url) as session:
-        repo = CatalogRepository(session)
-        revision = repo.revision()
-        phrases = []
-        for entry in repo.index_entries():
-            name = entry.name
-            if fold(name).startswith("thu tuc "):
-                name = name[len("thủ tục ") :]
-            phrases.append((entry.code, name))
-            phrases.extend((entry.code, alias) for alias in entry.aliases)
-    return revision, phrases
-
-
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Marks procedure names and aliases from the live catalog as ``procedure`` entities."""
@@ -176,10 +155,12 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self.config = {**self.get_default_config(), **config}
-        self._matcher: CatalogMatcher | None = None
-        self._revision = -1
-        self._checked = 0.0
-        self._lock = threading.Lock()
+        from assistant.catalog.service import get_service
+
+        # One per catalog database; reading it waits for the first message.
+        self._live: LiveValue[CatalogMatcher] = get_service().live_phrases(
+            CatalogMatcher, self.config["refresh_seconds"]
+        )
 
     @classmethod
     def create(
@@ -196,24 +177,11 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
         return ["spacy", "underthesea"]
 
     def matcher(self) -> CatalogMatcher | None:
-        if time.monotonic() - self._checked < self.config["refresh_seconds"]:
-            return self._matcher
-        with self._lock:
-            self._checked = time.monotonic()
-            try:
-                from assistant.catalog.repository import CatalogRepository
-                from assistant.db.session import session_scope
-
-                with session_scope() as session:
-                    revision = CatalogRepository(session).revision()
-                if revision != self._revision or self._matcher is None:
-                    revision, phrases = catalog_phrases()
-                    self._matcher = CatalogMatcher(phrases)
-                    self._revision = revision
-                    logger.info("Catalog matcher rebuilt: %d phrases", len(self._matcher))
-            except Exception as error:  # noqa: BLE001 - no catalog: the action still searches
-                logger.warning("Catalog matcher unavailable: %s", type(error).__name__)
-        return self._matcher
+        """The matcher of the catalog as it is now, or None while the catalog cannot be read."""
+        try:
+            return self._live.get()
+        except Exception:  # noqa: BLE001 - no catalog (logged): the action still searches
+            return None
 
     def process(self, messages: List[Message]) -> List[Message]:
         matcher = self.matcher()

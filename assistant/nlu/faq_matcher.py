@@ -1,8 +1,8 @@
 """Staff FAQ entries recognised live, before the model has ever seen them.
 
 The last component of the NLU pipeline. It compares the message with every active FAQ
-question and paraphrase in the database (:class:`assistant.faq.retrieval.FaqIndex`, rebuilt
-when the ``faq`` revision changes, checked every few seconds). A close match makes the
+question and paraphrase (:class:`assistant.faq.service.FaqService` keeps their index live:
+rebuilt when the ``faq`` revision changes, checked every few seconds). A close match makes the
 message intent ``faq`` and fills ``response_selector`` the way Rasa's ResponseSelector does,
 so the dialogue's ``faq`` rule runs ``action_answer_faq`` with the entry's key; a new or
 edited FAQ is therefore answered within seconds, and enters the model at the next retrain.
@@ -10,9 +10,6 @@ edited FAQ is therefore answered within seconds, and enters the model at the nex
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -22,9 +19,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant.nlu.normalize import find_dossier_codes
-
-logger = logging.getLogger(__name__)
+from assistant.text.normalize import find_dossier_codes
 
 FAQ_INTENT = "faq"
 FAQ_MATCH = "faq_match"
@@ -50,15 +45,13 @@ class FaqRetrievalClassifier(GraphComponent):
 
     def __init__(self, config: Dict[str, Any]) -> None:
         from assistant.faq.retrieval import STRONG, WEAK
+        from assistant.faq.service import FaqService
 
         self.config = {**self.get_default_config(), **(config or {})}
         self.strong = float(self.config["strong_threshold"] or STRONG)
         self.weak = float(self.config["weak_threshold"] or WEAK)
         self.weak_intents = set(self.config["weak_intents"] or ())
-        self._index = None
-        self._revision = -1
-        self._checked = float("-inf")
-        self._lock = threading.Lock()
+        self.faq = FaqService(refresh=self._refresh_seconds)
 
     @classmethod
     def create(
@@ -82,29 +75,11 @@ class FaqRetrievalClassifier(GraphComponent):
         return get_settings().faq_refresh_seconds
 
     def index(self):
-        """The current FaqIndex, or None when the database cannot be read."""
-        if time.monotonic() - self._checked < self._refresh_seconds():
-            return self._index
-        with self._lock:
-            self._checked = time.monotonic()
-            try:
-                from assistant.db.session import session_scope
-                from assistant.faq.repository import FaqRepository
-                from assistant.faq.retrieval import FaqIndex, doc_of
-
-                with session_scope() as session:
-                    repo = FaqRepository(session)
-                    revision = repo.revision()
-                    if revision != self._revision or self._index is None:
-                        docs = [doc_of(e) for e in repo.active_entries()]
-                        self._index = FaqIndex(docs)
-                        self._revision = revision
-                        logger.info("FAQ index rebuilt: %d entries", len(self._index))
-            except Exception as error:  # noqa: BLE001 - no FAQ then, never a failed parse
-                logger.error("FAQ retrieval unavailable: %s", type(error).__name__)
-                self._index = None
-                self._revision = -1
-        return self._index
+        """The current FaqIndex, or None when the FAQ table was never readable."""
+        try:
+            return self.faq.index()
+        except Exception:  # noqa: BLE001 - logged where it failed; no FAQ, never a failed parse
+            return None
 
     def process(self, messages: List[Message]) -> List[Message]:
         index = self.index()

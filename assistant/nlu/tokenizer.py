@@ -24,9 +24,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from assistant.nlu.lexicon import expand_words
-from assistant.nlu.normalize import fold
-from assistant.nlu.segment import Piece, segment
+from assistant.text.lexicon import expand_words
+from assistant.text.normalize import fold
+from assistant.text.segment import Piece, segment
 
 
 def token_forms(piece: Piece, expand_abbreviations: bool = True) -> tuple:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.db.models import TrainingExample
+from assistant.modelstore import FEATURE_CODE
 from assistant.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -140,11 +141,12 @@ def build_training_data(session: Session, target_dir: Path | str) -> Path:
 
 
 def data_fingerprint(data_dir: Path) -> str:
-    """What shaped a candidate: its data, config.yml, domain.yml and the NLU code."""
+    """What shaped a candidate: its data, config.yml, domain.yml and the feature code."""
     digest = hashlib.sha256()
     files = sorted(p for p in Path(data_dir).rglob("*") if p.is_file())
     files += [PROJECT_ROOT / "config.yml", PROJECT_ROOT / "domain.yml"]
-    files += sorted((PROJECT_ROOT / "assistant" / "nlu").glob("*.py"))
+    for code in FEATURE_CODE:
+        files += sorted((PROJECT_ROOT / code).glob("*.py"))
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -22,8 +22,8 @@ from typing import Callable, Dict, List, Tuple
 
 import yaml
 
-from assistant.nlu.normalize import strip_diacritics
 from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.text.normalize import strip_diacritics
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering.question import read_question
-from assistant.nlu.normalize import strip_diacritics
+from assistant.text.normalize import strip_diacritics
 
 CASES = [
     # text, intent, aspect, unanswerable

@@ -11,7 +11,7 @@ import pytest
 from assistant.db.session import session_scope
 from assistant.faq.cli import register
 from assistant.faq.repository import FaqRepository
-from assistant.nlu.lexicon import normalize_text
+from assistant.text.segment import normalize_text
 from tests.faq.test_io import cp1258
 
 # underthesea calls logging.basicConfig when first imported, binding a handler to whatever

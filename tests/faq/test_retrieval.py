@@ -11,8 +11,8 @@ from assistant.db.session import session_scope
 from assistant.faq.repository import FaqRepository
 from assistant.faq.retrieval import STRONG, WEAK, FaqDoc, FaqIndex, terms
 from assistant.faq.seed import import_seed, read_seed
-from assistant.nlu.normalize import strip_diacritics
 from assistant.settings import PROJECT_ROOT
+from assistant.text.normalize import strip_diacritics
 
 SMALL = [
     FaqDoc(

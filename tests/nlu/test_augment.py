@@ -2,8 +2,8 @@ from rasa.shared.importers.rasa import RasaFileImporter
 from rasa.shared.nlu.training_data.message import Message
 
 from assistant.nlu.augment import DiacriticAugmentingImporter, augment, stripped_copy
-from assistant.nlu.normalize import has_diacritics, strip_diacritics
 from assistant.settings import PROJECT_ROOT
+from assistant.text.normalize import has_diacritics, strip_diacritics
 
 
 def example(text, intent="ask_fee", entities=None):

@@ -133,7 +133,7 @@ def test_the_index_is_rebuilt_only_after_the_refresh_interval(database_url):
     with session_scope() as session:
         FaqRepository(session).create("lan", NEW_QUESTION, "Có.")
     assert classify(component, NEW_QUESTION).get("faq_match") is None  # not checked yet
-    component._checked = float("-inf")
+    component.faq.expire()
     assert classify(component, NEW_QUESTION).get("faq_match")["key"] == "staff_1"
 
 
@@ -157,7 +157,7 @@ def test_a_database_error_leaves_messages_unchanged_and_logs_only_the_type(
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}")
     get_settings.cache_clear()
     component = FaqRetrievalClassifier({"refresh_seconds": 0})
-    with caplog.at_level(logging.ERROR, logger="assistant.nlu.faq_matcher"):
+    with caplog.at_level(logging.ERROR, logger="assistant.db.live"):
         msg = classify(component, "quên mật khẩu VNeID thì làm sao", intent="nlu_fallback")
     assert msg.get("intent") == {"name": "nlu_fallback", "confidence": 0.9}
     assert msg.get("faq_match") is None

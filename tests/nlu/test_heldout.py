@@ -2,9 +2,9 @@
 
 import re
 
-from assistant.nlu.lexicon import normalize_text
-from assistant.nlu.normalize import fold
 from assistant.settings import PROJECT_ROOT
+from assistant.text.normalize import fold
+from assistant.text.segment import normalize_text
 from assistant.training.scoring import load_examples
 
 

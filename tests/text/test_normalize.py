@@ -1,9 +1,10 @@
+"""Normalisation, diacritic folding and protected pieces (codes, phones, amounts…)."""
+
 import unicodedata
 
 import pytest
 
-from assistant.nlu.lexicon import expand
-from assistant.nlu.normalize import (
+from assistant.text.normalize import (
     find_dossier_codes,
     fold,
     has_diacritics,
@@ -82,31 +83,12 @@ def test_find_dossier_codes(text, codes):
     assert find_dossier_codes(text) == codes
 
 
-@pytest.mark.parametrize(
-    "token, full",
-    [
-        ("cccd", "căn cước công dân"),
-        ("CCCD", "căn cước công dân"),
-        ("đkkd", "đăng ký kinh doanh"),
-        ("ĐKKD", "đăng ký kinh doanh"),
-        ("gplx", "giấy phép lái xe"),
-        ("ko", "không"),
-        ("hong", "không"),
-        ("hồng", None),  # "sổ hồng" is a real word, not teencode
-        ("vay", None),  # ambiguous: "vậy" or a loan
-        ("khai", None),
-    ],
-)
-def test_expand(token, full):
-    assert expand(token) == full
-
-
 def test_nlu_regex_is_the_code_pattern():
     """RegexEntityExtractor (Rasa) and find_dossier_codes (actions) must agree."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from assistant.nlu.normalize import DOSSIER_CODE_PATTERN
     from assistant.settings import PROJECT_ROOT
+    from assistant.text.normalize import DOSSIER_CODE_PATTERN
 
     data = load_data(str(PROJECT_ROOT / "data" / "nlu" / "dossiers.yml"))
     [regex] = [r["pattern"] for r in data.regex_features if r["name"] == "dossier_code"]
@@ -123,27 +105,3 @@ def test_every_annotated_code_is_found():
             for entity in message.get("entities") or []:
                 if entity["entity"] == "dossier_code":
                     assert entity["value"].upper() in find_dossier_codes(message.get("text"))
-
-
-@pytest.mark.parametrize(
-    "text, normalized",
-    [
-        ("lam cccd o dau vay ad", "lam căn cước công dân o dau vay admin"),
-        ("dk ket hon mat bn tien", "đăng ký ket hon mat bao nhiêu tien"),
-        ("hs cua toi xong chua", "hồ sơ cua toi xong chua"),
-        ("giấy phép xây dựng bao lâu z", "giấy phép xây dựng bao lâu vậy"),
-        ("ko dc thì sao, phí 50k à?", "không được thì sao, phí 50k à?"),
-        ("mã 000.00.27.h13-240115-0001 k thấy", "mã 000.00.27.h13-240115-0001 không thấy"),
-        ("Hoà giải thuỷ lợi", "Hòa giải thủy lợi"),
-        (
-            "gọi 0912345678 hoặc xem https://dvc.gov.vn/hs",
-            "gọi 0912345678 hoặc xem https://dvc.gov.vn/hs",
-        ),
-        ("sổ hồng", "sổ hồng"),
-        ("", ""),
-    ],
-)
-def test_normalize_text(text, normalized):
-    from assistant.nlu.lexicon import normalize_text
-
-    assert normalize_text(text) == normalized

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from assistant.nlu.normalize import has_diacritics
+from assistant.text.normalize import has_diacritics
 
 ABBREVIATIONS: Dict[str, str] = {
     # administrative abbreviations
@@ -87,24 +87,3 @@ def expand(token: str) -> str | None:
 def expand_words(words: str) -> str:
     """Each syllable of a segmented word spelled out ("dk ket" → "đăng ký ket")."""
     return " ".join(expand(w) or w for w in words.split(" "))
-
-
-def normalize_text(text: str) -> str:
-    """The message as the NLU reads it: NFC, modern tone marks, abbreviations spelled out.
-
-    Dossier codes, numbers, phones, dates, amounts and URLs are copied untouched; so is
-    everything between words (punctuation, spacing).
-    """
-    from assistant.nlu.segment import nfc_with_offsets, segment
-
-    text, _ = nfc_with_offsets(text)
-    out, cursor = [], 0
-    for piece in segment(text):
-        out.append(text[cursor : piece.start])
-        if piece.kind == "word":
-            out.append(expand_words(piece.text))
-        else:
-            out.append(text[piece.start : piece.end])
-        cursor = piece.end
-    out.append(text[cursor:])
-    return "".join(out)

@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from assistant.nlu.segment import segment
+from assistant.text.segment import normalize_text, segment
 
 
 @pytest.mark.parametrize(
@@ -48,3 +48,25 @@ def test_decomposed_input_gives_composed_words():
 def test_huge_input_stays_cheap():
     pieces = segment("thủ tục " * 2500)
     assert len(pieces) == 5000  # beyond the segmentation cap: one piece per syllable
+
+
+@pytest.mark.parametrize(
+    "text, normalized",
+    [
+        ("lam cccd o dau vay ad", "lam căn cước công dân o dau vay admin"),
+        ("dk ket hon mat bn tien", "đăng ký ket hon mat bao nhiêu tien"),
+        ("hs cua toi xong chua", "hồ sơ cua toi xong chua"),
+        ("giấy phép xây dựng bao lâu z", "giấy phép xây dựng bao lâu vậy"),
+        ("ko dc thì sao, phí 50k à?", "không được thì sao, phí 50k à?"),
+        ("mã 000.00.27.h13-240115-0001 k thấy", "mã 000.00.27.h13-240115-0001 không thấy"),
+        ("Hoà giải thuỷ lợi", "Hòa giải thủy lợi"),
+        (
+            "gọi 0912345678 hoặc xem https://dvc.gov.vn/hs",
+            "gọi 0912345678 hoặc xem https://dvc.gov.vn/hs",
+        ),
+        ("sổ hồng", "sổ hồng"),
+        ("", ""),
+    ],
+)
+def test_normalize_text(text, normalized):
+    assert normalize_text(text) == normalized

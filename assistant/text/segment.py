@@ -5,6 +5,9 @@ codes ("000.00.27", ".", "H13-240115-0001") and glues punctuation to words ("? m
 protected pieces (codes, URLs, phones, dates, amounts) are cut out first, punctuation and
 emoji are dropped, and only runs of letter syllables go to underthesea. Offsets always refer
 to the caller's original string, even when it arrives in decomposed Unicode.
+
+:func:`normalize_text` rebuilds the message from those pieces with abbreviations spelled out
+(:mod:`assistant.text.lexicon`): the text as the NLU, the FAQ retrieval and the inbox read it.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import List, Tuple
 
-from assistant.nlu.lexicon import expand
-from assistant.nlu.normalize import PROTECTED_RE, has_diacritics, normalize_tones
+from assistant.text.lexicon import expand, expand_words
+from assistant.text.normalize import PROTECTED_RE, has_diacritics, normalize_tones
 
 _SYLLABLE_RUN_RE = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]+)*")
 _OTHER_WORD_RE = re.compile(r"\w+")
@@ -134,3 +137,22 @@ def _other_words(chunk: str, offsets: List[int], base: int) -> List[Piece]:
         Piece(m.group(0), offsets[base + m.start()], offsets[base + m.end()], "word")
         for m in _OTHER_WORD_RE.finditer(chunk)
     ]
+
+
+def normalize_text(text: str) -> str:
+    """The message as the NLU reads it: NFC, modern tone marks, abbreviations spelled out.
+
+    Dossier codes, numbers, phones, dates, amounts and URLs are copied untouched; so is
+    everything between words (punctuation, spacing).
+    """
+    text, _ = nfc_with_offsets(text)
+    out, cursor = [], 0
+    for piece in segment(text):
+        out.append(text[cursor : piece.start])
+        if piece.kind == "word":
+            out.append(expand_words(piece.text))
+        else:
+            out.append(text[piece.start : piece.end])
+        cursor = piece.end
+    out.append(text[cursor:])
+    return "".join(out)
