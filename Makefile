@@ -15,7 +15,7 @@ export NATIONAL_CATALOG ?= $(abspath $(CURDIR)/../shared/data/dichvucong/procedu
 # Tests use their own database; `make run` uses DATABASE_URL or var/assistant.db.
 TEST_DB := $(CURDIR)/var/test.db
 
-.PHONY: help run test test-services services-deps browser-deps lint format unit validate model stories e2e bench eval clean
+.PHONY: help run test test-services services-deps browser-deps lint format unit validate model stories e2e bench eval eval-answers clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ bench: $(STAMP) ## search and import benchmarks (figures + JSON reports in bench
 	$(BIN)/python benchmarks/catalog_import.py
 	$(BIN)/python benchmarks/catalog_search.py
 	$(BIN)/python benchmarks/dossier_lookup.py --count 200000
+
+eval-answers: model ## answer correctness on tests/answer_eval (dev set and blind probe) through the real servers
+	$(BIN)/python benchmarks/answer_eval.py
 
 eval: model ## NLU accuracy on the held-out split (as written, stripped, informal) vs Rasa's stock pipeline
 	$(BIN)/python benchmarks/nlu_eval.py

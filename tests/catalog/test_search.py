@@ -77,3 +77,23 @@ def test_a_new_alias_resolves_at_once(seeded_database):
 
 def test_the_whole_catalog_is_indexed(national_database):
     assert len(get_service(national_database).index()) >= 2642
+
+
+def test_everyday_names_and_foreign_nationality_reach_the_catalog_wording():
+    from assistant.catalog.search import Entry as E
+
+    index = CatalogIndex(
+        [
+            E("L1", "Cấp lại Giấy chứng nhận quyền sử dụng đất do bị mất"),
+            E("L2", "Cấp lại giấy phép kinh doanh vận tải"),
+            E("M1", "Đăng ký kết hôn"),
+            E("M2", "Đăng ký kết hôn có yếu tố nước ngoài"),
+        ]
+    )
+    assert index.search("cấp lại sổ đỏ bị mất", limit=1)[0].code == "L1"
+    # The nationality counts as "nước ngoài": the foreign-element procedure explains more
+    # of the question (the calibrated decision ranks by that, not by BM25 alone).
+    hits = {h.code: h for h in index.search("lấy chồng người Nhật đăng ký kết hôn", limit=2)}
+    assert hits["M2"].coverage > hits["M1"].coverage
+    plain = {h.code: h for h in index.search("đăng ký kết hôn", limit=2)}
+    assert plain["M2"].coverage == plain["M1"].coverage
