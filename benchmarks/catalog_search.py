@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 import yaml
 from _common import ROOT, national_snapshot, percentile, scratch_database, write_report
 
+from assistant.answering.service import AnswerService
 from assistant.catalog.importer import import_catalog
 from assistant.catalog.service import CatalogService
 from assistant.db.migrate import upgrade
@@ -37,7 +38,10 @@ def main() -> None:
     build_seconds = time.perf_counter() - started
     queries = yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"]
 
+    answering = AnswerService(catalog=service)
     top1 = top3 = 0
+    ranked1 = ranked3 = 0
+    ranked_timings = []
     by_style = defaultdict(Counter)
     decisions = Counter()
     timings = []
@@ -53,6 +57,13 @@ def main() -> None:
         ok3 = bool(expected & set(codes))
         top1 += ok1
         top3 += ok3
+        # The order the assistant uses: the calibrated probability of each hit.
+        begin = time.perf_counter()
+        scored = answering.candidates(item["text"], [])
+        ranked_timings.append((time.perf_counter() - begin) * 1000)
+        ranked = [s.hit.code for s in scored[:3]]
+        ranked1 += bool(ranked) and ranked[0] in expected
+        ranked3 += bool(expected & set(ranked))
         group = style(item["text"])
         by_style[group]["n"] += 1
         by_style[group]["top1"] += ok1
@@ -79,6 +90,11 @@ def main() -> None:
         print(f"  {group:20} top-1 {c['top1'] / c['n']:.1%} ({c['n']} queries)")
     print("resolver decisions: " + ", ".join(f"{k} {v}" for k, v in decisions.most_common()))
     print(f"lookup latency: p50 {p50:.2f} ms, p95 {p95:.2f} ms, max {max(timings):.2f} ms")
+    r50, r95 = percentile(ranked_timings, 50), percentile(ranked_timings, 95)
+    print(
+        f"calibrated ranking (what the assistant uses): top-1 {ranked1 / n:.1%}, top-3"
+        f" {ranked3 / n:.1%}, p50 {r50:.2f} ms, p95 {r95:.2f} ms (targets 90 %, 97 %, 5 ms)"
+    )
     if misses:
         print("\ntop-1 misses:")
         for text, code, got in misses[:25]:
@@ -98,7 +114,17 @@ def main() -> None:
                 "max": round(max(timings), 3),
             },
             "index_build_seconds": round(build_seconds, 2),
-            "targets": {"p95_ms": 20},
+            "calibrated": {
+                "top1": round(ranked1 / n, 4),
+                "top3": round(ranked3 / n, 4),
+                "latency_ms": {"p50": round(r50, 3), "p95": round(r95, 3)},
+            },
+            "targets": {
+                "p95_ms": 20,
+                "calibrated_top1": 0.9,
+                "calibrated_top3": 0.97,
+                "calibrated_p95_ms": 5,
+            },
         },
     )
 
