@@ -29,8 +29,10 @@ def ask(service, text, intent="ask_documents", context=None, **parse):
 
 
 def offered(decision):
-    return {decision.code} if decision.kind in ("answer", "confirm") else set(
-        code for code, _ in decision.candidates
+    return (
+        {decision.code}
+        if decision.kind in ("answer", "confirm")
+        else set(code for code, _ in decision.candidates)
     )
 
 
@@ -51,8 +53,10 @@ def test_a_topic_the_catalog_lacks_is_declined_with_where_to_ask(service):
 
 
 def test_a_penalty_question_is_declined_naming_the_closest_page(service):
-    decision = ask(service, "xây nhà ở không có giấy phép xây dựng thì bị phạt bao nhiêu", "ask_fee")
+    text = "xây nhà ở không có giấy phép xây dựng thì bị phạt bao nhiêu"
+    decision = ask(service, text, "ask_fee")
     assert decision.kind == "decline" and decision.reason == "penalty"
+    assert decision.closest and "giấy phép xây dựng" in decision.closest[1].lower()
 
 
 def test_a_clear_question_is_answered_with_the_asked_aspect(service):

@@ -15,8 +15,10 @@ def record(**fields) -> ProcedureRecord:
 @pytest.mark.parametrize(
     "channel, shown",
     [
-        (Channel("Trực tiếp", processing_time_text="1", processing_time_unit="Ngày làm việc"),
-         "1 Ngày làm việc"),
+        (
+            Channel("Trực tiếp", processing_time_text="1", processing_time_unit="Ngày làm việc"),
+            "1 Ngày làm việc",
+        ),
         (Channel("Trực tiếp", processing_time_text="1"), "Cổng Dịch vụ công không ghi đơn vị"),
         (Channel("Trực tiếp", processing_time_text="3 ngày làm việc"), "3 ngày làm việc"),
     ],
