@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from assistant.channels.rest import APOLOGY, EMPTY_PROMPT
 from assistant.db.migrate import upgrade
 from assistant.db.session import session_scope
 from assistant.dossiers.answers import DENIED
-from assistant.dossiers.records import DossierRecord
+from assistant.dossiers.records import DossierRecord, local_now
 from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.statuses import DossierStatus
 from assistant.settings import PROJECT_ROOT, get_settings
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 
 SEED = PROJECT_ROOT / "data" / "catalog" / "seed.yml"
 NATIONAL = get_settings().national_catalog
-NOW = datetime.now()
+NOW = local_now()  # dossiers carry local (UTC+7) times, as the service reads them
 DOSSIERS = [
     DossierRecord(
         code="000.00.27.H13-240115-0001",
