@@ -80,10 +80,10 @@ class ActionUnanswered(Action):
         from assistant.answering.service import get_answer_service
 
         try:
-            decision = get_answer_service().decide(message, tracker.get_slot("procedure_code"))
+            decision = get_answer_service().overrule(message, tracker.get_slot("procedure_code"))
         except Exception as error:  # noqa: BLE001 - then the usual polite reply
             logger.error("action_unanswered: no answer service (%s)", type(error).__name__)
             return None
-        if decision.kind not in ("answer", "confirm", "clarify"):
+        if decision is None:
             return None
         return lambda dispatcher: say(dispatcher, decision)

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Sequence, Set
+from typing import Callable, Dict, List, Sequence, Set
 
 from assistant.catalog.search import Hit
 
@@ -31,6 +31,8 @@ FEATURES = (
     "margin",
     "span",
     "length",
+    "focus_cover",
+    "both",
 )
 
 
@@ -56,7 +58,12 @@ def calibration() -> Calibration:
 
 
 def features(
-    hit: Hit, runner_up: Hit | None, span: bool, query_size: int, best_coverage: float
+    hit: Hit,
+    runner_up: Hit | None,
+    span: bool,
+    query_size: int,
+    best_coverage: float,
+    focus_cover: float = 0.0,
 ) -> Dict[str, float]:
     """The evidence one hit gives, each feature in [0, 1]."""
     margin = 1.0 if runner_up is None or hit.score <= 0 else 1 - runner_up.score / hit.score
@@ -72,6 +79,10 @@ def features(
         "margin": max(0.0, min(margin, 1.0)),
         "span": 1.0 if span else 0.0,
         "length": min(query_size, 40) / 40.0,
+        # How much of the name the sentence that asks says (background sentences aside).
+        "focus_cover": focus_cover,
+        # A name said in full that also explains the question: the two together, not either.
+        "both": max(hit.name_cover, focus_cover) * hit.coverage,
     }
 
 
@@ -88,13 +99,26 @@ class Scored:
     values: Dict[str, float] = field(default_factory=dict)
 
 
-def score_hits(hits: Sequence[Hit], from_spans: Set[str], query_size: int) -> List[Scored]:
-    """Each hit with its probability, most probable first."""
+def score_hits(
+    hits: Sequence[Hit],
+    from_spans: Set[str],
+    query_size: int,
+    focus: Callable[[str], float] | None = None,
+) -> List[Scored]:
+    """Each hit with its probability, most probable first; ``focus(code)`` is the share of
+    the procedure's name said in the sentence that asks."""
     scored = []
     best_coverage = max((h.coverage for h in hits), default=0.0)
     for i, hit in enumerate(hits):
         runner_up = hits[i + 1] if i + 1 < len(hits) else None
-        values = features(hit, runner_up, hit.code in from_spans, query_size, best_coverage)
+        values = features(
+            hit,
+            runner_up,
+            hit.code in from_spans,
+            query_size,
+            best_coverage,
+            focus(hit.code) if focus else hit.name_cover,
+        )
         scored.append(Scored(hit, probability(values), values))
     scored.sort(key=lambda s: -s.probability)
     return scored

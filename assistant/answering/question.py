@@ -154,3 +154,19 @@ def read_question(text: str, intent: str | None = None) -> QuestionType:
     if kinds:
         unanswerable = max(kinds, key=lambda k: (kinds[k], k != "yes_no"))
     return QuestionType(aspect, unanswerable, cued)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\n+")
+
+
+def focus_of(text: str) -> str:
+    """The sentence that asks: in a letter with background ("Tôi sinh con năm 2020 …. Xin
+    hỏi …?"), the last one with a question mark or a cue of what is asked; else the last."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text or "") if s.strip()]
+    if len(sentences) <= 1:
+        return (text or "").strip()
+    for sentence in reversed(sentences):
+        plain = folded(sentence)
+        if "?" in sentence or any(p.search(plain) for _, p in _ASPECT_RES):
+            return sentence
+    return sentences[-1]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
 
 from assistant.answering.policy import Calibration, Scored, calibration, score_hits
-from assistant.answering.question import QuestionType, read_question
+from assistant.answering.question import QuestionType, focus_of, read_question
 from assistant.catalog.search import STOPWORDS, analyse_text
 from assistant.catalog.service import CatalogService, get_service, order_choices
 
@@ -31,6 +31,8 @@ SEARCH_DEPTH = 15  # hits the calibrated score re-ranks
 # "Is it X?" only when X stands out: a runner-up above this share of X's probability makes
 # it a choice between them instead.
 DOMINANCE = 0.5
+# How many times the confirmation threshold it takes to overrule the NLU's "out of scope".
+OUT_OF_SCOPE_EVIDENCE = 1.5
 
 
 @dataclass
@@ -121,7 +123,10 @@ class AnswerService:
         for span in spans[:3]:
             from_spans.extend(h.code for h in index.search(span, limit=3))
         hits = index.search(text, limit=SEARCH_DEPTH, also=from_spans)
-        return score_hits(hits, set(from_spans), content_size(text))
+        focus = focus_of(text)
+        return score_hits(
+            hits, set(from_spans), content_size(text), lambda code: index.name_cover(code, focus)
+        )
 
     def decide(self, message: Dict[str, Any], context_code: str | None = None) -> Decision:
         cal = self.cal or calibration()
@@ -168,6 +173,21 @@ class AnswerService:
                 return Decision("answer", aspect, context_code, probability=p)
             return Decision("ask", aspect)  # a fact asked, no procedure named: which one?
         return Decision("decline", aspect, reason="out_of_catalog", probability=p)
+
+    def overrule(self, message: Dict[str, Any], context_code: str | None = None):
+        """For a message the NLU read as out of scope or unclear: the decision when it has
+        the evidence to answer, confirm or offer choices, else None (the polite reply).
+
+        Overruling "out of scope" takes twice the evidence of a confirmation: folding
+        makes "giá vàng" (gold price) look like "tạm vắng" (absence declaration)."""
+        decision = self.decide(message, context_code)
+        if decision.kind not in ("answer", "confirm", "clarify"):
+            return None
+        intent = (message.get("intent") or {}).get("name")
+        bar = (self.cal or calibration()).confirm * OUT_OF_SCOPE_EVIDENCE
+        if intent == "out_of_scope" and decision.probability < bar:
+            return None
+        return decision
 
     @staticmethod
     def _follow_up(question: QuestionType, intent: str | None) -> bool:

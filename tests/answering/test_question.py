@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.question import read_question
+from assistant.answering.question import focus_of, read_question
 from assistant.text.normalize import strip_diacritics
 
 CASES = [
@@ -43,3 +43,22 @@ def test_the_intent_is_the_fallback_when_no_cue_is_present():
     assert read_question("đăng ký kết hôn", "ask_fee").aspect == "fee"
     assert read_question("đăng ký kết hôn", "ask_fee").cued is False
     assert read_question("đăng ký kết hôn", None).aspect is None
+
+
+@pytest.mark.parametrize(
+    "text, focus",
+    [
+        ("làm căn cước cho bé cần gì", "làm căn cước cho bé cần gì"),
+        (
+            "Tôi đã đăng ký kết hôn năm 2020. Nay con tôi mới sinh. Xin hỏi làm khai sinh ở đâu?",
+            "Xin hỏi làm khai sinh ở đâu?",
+        ),
+        (
+            "Tôi ở Cần Thơ. Tôi muốn biết lệ phí cấp phiếu lý lịch tư pháp. Xin cảm ơn.",
+            "Tôi muốn biết lệ phí cấp phiếu lý lịch tư pháp.",
+        ),
+        ("Gia đình tôi ở quê.\nCho tôi hỏi thủ tục tách thửa", "Cho tôi hỏi thủ tục tách thửa"),
+    ],
+)
+def test_the_sentence_that_asks(text, focus):
+    assert focus_of(text) == focus
