@@ -30,6 +30,7 @@ def _fresh_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     (``make test-services`` points it at a throw-away PostgreSQL), emptied first."""
     from assistant.catalog import service
     from assistant.db.migrate import downgrade, upgrade
+    from assistant.faq import service as faq_service
 
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{path}"
     if os.environ.get("TEST_DATABASE_URL"):
@@ -37,7 +38,10 @@ def _fresh_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CATALOG_REFRESH_SECONDS", "0")
     get_settings.cache_clear()
+    # Live indexes are kept per database URL: with PostgreSQL every test has the same URL,
+    # so an index built in an earlier test must not answer in this one.
     service._services.clear()
+    faq_service._services.clear()
     upgrade(url)
     return url
 
