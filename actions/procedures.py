@@ -10,7 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import DatabaseAction
 from assistant.answering import replies
-from assistant.answering.question import ASPECT_BY_INTENT
 from assistant.answering.service import Decision, get_answer_service
 from assistant.catalog import answers
 from assistant.catalog.service import get_service
@@ -90,8 +89,6 @@ class ActionAnswerProcedure(DatabaseAction):
         decision = get_answer_service().decide(message, tracker.get_slot("procedure_code"))
         if pending and intent == "ask_procedure_overview" and decision.kind != "decline":
             decision.aspect = pending  # a bare procedure name answering our "which procedure?"
-        elif decision.aspect is None:
-            decision.aspect = ASPECT_BY_INTENT.get(intent or "", "steps")
         return say(dispatcher, decision)
 
 

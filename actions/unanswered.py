@@ -50,9 +50,11 @@ class ActionUnanswered(Action):
         if text.strip() and not text.startswith("/"):
             # Long questions full of background often read as out of scope although they
             # name a procedure: the answer service gets the last word when it has evidence.
-            found = self._procedure(message, tracker)
-            if found is not None:
-                return found(dispatcher)
+            decision = self._procedure(message, tracker)
+            if decision is not None:
+                from actions.procedures import say
+
+                return say(dispatcher, decision)
         top = (message.get("intent") or {}).get("name")
         out_of_scope = top == "out_of_scope"
         dispatcher.utter_message(response="utter_out_of_scope" if out_of_scope else "utter_default")
@@ -75,8 +77,7 @@ class ActionUnanswered(Action):
 
     @staticmethod
     def _procedure(message: Dict[str, Any], tracker: Tracker):
-        """A way to answer the message as a procedure question, or None (no evidence)."""
-        from actions.procedures import say
+        """The answer service's decision when it has the evidence to overrule the NLU."""
         from assistant.answering.service import get_answer_service
 
         try:
@@ -84,6 +85,4 @@ class ActionUnanswered(Action):
         except Exception as error:  # noqa: BLE001 - then the usual polite reply
             logger.error("action_unanswered: no answer service (%s)", type(error).__name__)
             return None
-        if decision is None:
-            return None
-        return lambda dispatcher: say(dispatcher, decision)
+        return decision

@@ -28,7 +28,7 @@ from typing import Dict, List
 
 import requests
 import yaml
-from _common import ROOT, percentile, write_report
+from _common import ROOT, national_snapshot, percentile, write_report
 
 from assistant.answering.evaluation import TARGETS, check_targets, outcome, summarise
 from assistant.text.normalize import strip_diacritics
@@ -54,10 +54,9 @@ def prepare_database(workdir: Path) -> str:
 
     url = f"sqlite:///{workdir}/answers.db"
     upgrade(url)
-    settings = get_settings()
-    if settings.national_catalog.exists():
-        import_catalog(settings.national_catalog, url)
-    import_catalog(settings.seed_catalog, url)
+    # The labels name national codes: without the snapshot the figures would mean nothing.
+    import_catalog(national_snapshot(), url)
+    import_catalog(get_settings().seed_catalog, url)
     with session_scope(url) as session:
         import_seed(session)
     return url

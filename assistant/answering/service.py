@@ -95,17 +95,11 @@ def content_size(text: str) -> int:
 
 
 class AnswerService:
-    def __init__(
-        self,
-        catalog: CatalogService | None = None,
-        faq_terms=None,
-        cal: Calibration | None = None,
-    ) -> None:
+    def __init__(self, catalog: CatalogService | None = None, faq_terms=None) -> None:
         self._catalog = catalog
         # (text, key, enough) -> the distinctive word pairs the text shares with FAQ
         # ``key``, empty when fewer than enough.
         self.faq_terms = faq_terms
-        self.cal = cal
 
     @property
     def catalog(self) -> CatalogService:
@@ -123,13 +117,13 @@ class AnswerService:
         for span in spans[:3]:
             from_spans.extend(h.code for h in index.search(span, limit=3))
         hits = index.search(text, limit=SEARCH_DEPTH, also=from_spans)
-        focus = focus_of(text)
+        focus = index.said(focus_of(text))
         return score_hits(
             hits, set(from_spans), content_size(text), lambda code: index.name_cover(code, focus)
         )
 
     def decide(self, message: Dict[str, Any], context_code: str | None = None) -> Decision:
-        cal = self.cal or calibration()
+        cal = calibration()
         text = str(message.get("text") or "")
         intent = underlying_intent(message)
         question = read_question(text, intent)
@@ -174,17 +168,18 @@ class AnswerService:
             return Decision("ask", aspect)  # a fact asked, no procedure named: which one?
         return Decision("decline", aspect, reason="out_of_catalog", probability=p)
 
-    def overrule(self, message: Dict[str, Any], context_code: str | None = None):
+    def overrule(self, message: Dict[str, Any], context_code: str | None = None) -> Decision | None:
         """For a message the NLU read as out of scope or unclear: the decision when it has
         the evidence to answer, confirm or offer choices, else None (the polite reply).
 
-        Overruling "out of scope" takes twice the evidence of a confirmation: folding
-        makes "giá vàng" (gold price) look like "tạm vắng" (absence declaration)."""
+        Overruling "out of scope" takes OUT_OF_SCOPE_EVIDENCE times the evidence of a
+        confirmation: folded, "giá vàng" (gold price) looks like "tạm vắng" (absence
+        declaration)."""
         decision = self.decide(message, context_code)
         if decision.kind not in ("answer", "confirm", "clarify"):
             return None
         intent = (message.get("intent") or {}).get("name")
-        bar = (self.cal or calibration()).confirm * OUT_OF_SCOPE_EVIDENCE
+        bar = calibration().confirm * OUT_OF_SCOPE_EVIDENCE
         if intent == "out_of_scope" and decision.probability < bar:
             return None
         return decision

@@ -97,10 +97,7 @@ def fee_text(channel: Channel) -> str:
 def fee(record: ProcedureRecord) -> str:
     lines = _per_channel(record.channels, fee_text)
     if not lines:
-        return (
-            f"Thông tin lệ phí của thủ tục {record.name} chưa có trong dữ liệu của tôi. "
-            "Anh/Chị vui lòng xem tại nguồn hoặc hỏi nơi tiếp nhận hồ sơ." + _source(record)
-        )
+        return _missing(record, "Thông tin lệ phí")
     head = f"Lệ phí thủ tục {record.name}:"
     return "\n".join([head, *lines]) + _source(record)
 

@@ -263,6 +263,7 @@ class CatalogIndex:
         for index, bonus in phrased.items():
             scores[index] += bonus
         query_content = _content(analysed.syllables)
+        said = frozenset(analysed.syllables)
         top = heapq.nlargest(TOP_K, scores.items(), key=lambda item: item[1])
         ranked = {index for index, _ in top}
         for code in also:
@@ -279,7 +280,6 @@ class CatalogIndex:
             precision = max(
                 (len(shape & query_content) / len(shape) for shape in doc.shapes), default=0
             )
-            said = frozenset(analysed.syllables)
             name_cover, name_weight = self._cover(doc.name_shape, said)
             alias_cover = max(
                 (self._cover(shape, said)[0] for shape in doc.alias_shapes), default=0.0
@@ -301,13 +301,17 @@ class CatalogIndex:
         wanted = set(also)
         return hits[:limit] + [h for h in hits[limit:] if h.code in wanted]
 
-    def name_cover(self, code: str, text: str) -> float:
-        """The weighted share of ``code``'s name (or best alias) that ``text`` says."""
+    @staticmethod
+    def said(text: str) -> frozenset:
+        """The syllables a text says, as a search reads them (synonyms added)."""
+        return frozenset(expand_synonyms(analyse_text(text[:2000])).syllables)
+
+    def name_cover(self, code: str, said: frozenset) -> float:
+        """The weighted share of ``code``'s name (or best alias) in ``said`` (see :meth:`said`)."""
         index = self.by_code.get(code)
         if index is None:
             return 0.0
         doc = self.docs[index]
-        said = frozenset(expand_synonyms(analyse_text(text[:2000])).syllables)
         return max(
             (self._cover(shape, said)[0] for shape in (doc.name_shape, *doc.alias_shapes)),
             default=0.0,

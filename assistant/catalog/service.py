@@ -15,7 +15,7 @@ from typing import Callable, Iterable, List, Tuple, TypeVar
 from assistant.catalog.records import ProcedureRecord
 from assistant.catalog.repository import CatalogRepository
 from assistant.catalog.search import CatalogIndex, Entry, Hit
-from assistant.db.live import LiveValue, Seconds
+from assistant.db.live import LiveValue, Seconds, one_per_database
 from assistant.db.session import session_scope
 from assistant.settings import get_settings
 from assistant.text.normalize import fold
@@ -133,7 +133,4 @@ _services: dict = {}
 
 def get_service(database_url: str | None = None) -> CatalogService:
     """One service (and index) per database per process."""
-    key = database_url or get_settings().database_url
-    if key not in _services:
-        _services[key] = CatalogService(key)
-    return _services[key]
+    return one_per_database(_services, CatalogService, database_url)

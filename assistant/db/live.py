@@ -12,12 +12,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Callable, Generic, Hashable, TypeVar, Union
+from typing import Callable, Dict, Generic, Hashable, TypeVar, Union
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Seconds = Union[float, Callable[[], float]]
+
+
+def one_per_database(registry: Dict[str, T], make: Callable[[str], T], url: str | None) -> T:
+    """The process's one ``make(url)`` for a database (DATABASE_URL by default), so a live
+    index is built once per database, not once per caller."""
+    from assistant.settings import get_settings
+
+    key = url or get_settings().database_url
+    if key not in registry:
+        registry[key] = make(key)
+    return registry[key]
 
 
 class LiveValue(Generic[T]):

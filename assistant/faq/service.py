@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import List
 
-from assistant.db.live import LiveValue, Seconds
+from assistant.db.live import LiveValue, Seconds, one_per_database
 from assistant.db.session import session_scope
 from assistant.faq.repository import FaqRepository
 from assistant.faq.retrieval import FaqHit, FaqIndex, doc_of
@@ -60,7 +60,4 @@ _services: dict = {}
 
 def get_faq_service(database_url: str | None = None) -> FaqService:
     """One service (and index) per database per process."""
-    key = database_url or get_settings().database_url
-    if key not in _services:
-        _services[key] = FaqService(key)
-    return _services[key]
+    return one_per_database(_services, FaqService, database_url)

@@ -154,3 +154,20 @@ async def test_database_down_gives_an_apology(tmp_path, monkeypatch):
     messages, events = await run(tracker("đăng ký kết hôn mất bao lâu", "ask_processing_time"))
     assert messages[0]["text"] == SERVICE_APOLOGY
     assert events == []
+
+
+async def test_a_typed_yes_after_a_confirmation_answers_the_proposed_procedure(seeded_database):
+    from actions.procedures import ActionAffirm
+
+    code = code_for("đăng ký kết hôn")
+    record = get_service().get(code)
+    proposed = {"kind": "confirm", "code": code, "aspect": "fee"}
+    t = tracker("có", "affirm", slots={"answer_decision": proposed, "pending_aspect": "fee"})
+    dispatcher = CollectingDispatcher()
+    events = await ActionAffirm().run(dispatcher, t, {})
+    assert dispatcher.messages[0]["text"].startswith(f"Lệ phí thủ tục {record.name}")
+    assert SlotSet("procedure_code", code) in events
+
+    dispatcher = CollectingDispatcher()
+    await ActionAffirm().run(dispatcher, tracker("vâng", "affirm"), {})
+    assert dispatcher.messages[0]["response"] == "utter_affirm_ack"  # nothing was proposed

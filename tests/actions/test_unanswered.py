@@ -111,3 +111,11 @@ async def test_unreachable_database_still_answers(tmp_path, monkeypatch, caplog)
     logs = [r.getMessage() for r in caplog.records if r.name == "actions.unanswered"]
     assert logs and all("OperationalError" in m for m in logs)
     assert "giá vàng" not in caplog.text and "0912345678" not in caplog.text
+
+
+async def test_a_procedure_question_read_as_out_of_scope_is_answered_not_filed(seeded_database):
+    """Long questions often read as out of scope; with the evidence to answer, it answers."""
+    messages, events = await run(tracker("đăng ký kết hôn mất bao lâu", "out_of_scope"))
+    assert messages[0]["text"].startswith("Thời gian giải quyết thủ tục Đăng ký kết hôn")
+    assert events[0]["name"] == "answer_decision" and events[0]["value"]["kind"] == "answer"
+    assert stored() == []

@@ -102,3 +102,8 @@ def test_the_same_decision_without_diacritics(service, text):
 
     a, b = ask(service, text), ask(service, strip_diacritics(text))
     assert (a.kind, a.code) == (b.kind, b.code)
+
+
+def test_a_yes_no_about_the_citizens_own_case_is_declined(service):
+    decision = ask(service, "con ngoài giá thú có được mang họ bố không", "ask_documents")
+    assert decision.kind == "decline" and decision.reason == "legal"
