@@ -8,6 +8,7 @@ assistant catalog alias CODE ALIAS   add a colloquial name to a procedure, live 
 assistant model build [--force]      train from the repository's data unless up to date
 assistant model list                 models with their scores; which one is live
 assistant model rollback ID          make an earlier model live again (Rasa switches at once)
+assistant model activate ID --override --reason TEXT   emergency: a rejected model, audited
 assistant train                      retrain with staff data; live only if not worse
 assistant faq import FILE | export FILE   the staff-owned FAQ as CSV or XLSX
 assistant staff add USERNAME [--role editor|admin]   an account for the staff app (/admin)

@@ -1,5 +1,6 @@
-"""`assistant model build|list|rollback` and `assistant train`: the developer build, the model
-history, and the staff retrain behind the gate (the same job as the staff app's button)."""
+"""`assistant model build|list|rollback|activate` and `assistant train`: the developer build,
+the model history, and the staff retrain behind the gate (the same job as the staff app's
+button)."""
 
 from __future__ import annotations
 
@@ -100,17 +101,30 @@ def cmd_model_list(args: argparse.Namespace) -> int:
 
 
 def cmd_model_rollback(args: argparse.Namespace) -> int:
+    """Make a model live. Only accepted ones, unless ``--override`` with ``--reason``: the
+    emergency use of a rejected model, audited like the staff app's admin form (whoever runs
+    this CLI on the server has the database, so is an admin by position)."""
     from assistant.db.migrate import upgrade
+    from assistant.training.registry import ModelNotAccepted
     from assistant.training.runner import rollback
 
+    override = getattr(args, "override", False)
+    if override and args.reason is None:
+        print('Dùng khẩn cấp cần lý do: --reason "..."', file=sys.stderr)
+        return 2
     upgrade()
     try:
-        version, loaded = rollback(cli_actor(), args.id)
+        version, loaded = rollback(cli_actor(), args.id, args.reason if override else None)
     except (KeyError, ValueError) as error:
         message = error.args[0] if error.args else str(error)
         print(f"Không chuyển được mô hình: {message}", file=sys.stderr)
+        if isinstance(error, ModelNotAccepted):
+            hint = 'Nếu thật cần: assistant model activate ID --override --reason "..."'
+            print(hint, file=sys.stderr)
         return 2
     print(f"Mô hình đang chạy: #{version.id} {version.name}")
+    if override:
+        print("Đã dùng khẩn cấp; lý do được ghi vào nhật ký thay đổi.")
     if not loaded:
         print(
             "Rasa chưa nạp được ngay (không chạy, hoặc thiếu RASA_API_TOKEN); mô hình sẽ được "
@@ -177,6 +191,11 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_model_list)
     p = model.add_parser("rollback", help="make an earlier model live again")
     p.add_argument("id", type=int)
+    p.set_defaults(func=cmd_model_rollback, override=False, reason=None)
+    p = model.add_parser("activate", help="make a model live; --override for a rejected one")
+    p.add_argument("id", type=int)
+    p.add_argument("--override", action="store_true", help="emergency: use a rejected model")
+    p.add_argument("--reason", help="why (required with --override; kept in the audit log)")
     p.set_defaults(func=cmd_model_rollback)
     p = sub.add_parser("train", help="retrain with staff data; the gate decides if it goes live")
     p.set_defaults(func=cmd_train)

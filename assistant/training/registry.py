@@ -3,6 +3,11 @@
 Exactly one model is ``live`` once any is known: the one Rasa serves (or will serve at the
 next start). Accepted models that are no longer live are ``archived`` and can be made live
 again (rollback); candidates the gate refused are ``rejected``. Every switch is audited.
+
+Only accepted models (live or archived) go live through ``activate``: a rejected one is
+refused here, not only hidden in the staff app, so neither a hand-made POST nor the CLI can
+put it live. An admin can still force one in an emergency with a written reason, which the
+audit log keeps; a model whose file is gone is refused even then.
 """
 
 from __future__ import annotations
@@ -23,8 +28,24 @@ KEEP_ACCEPTED = 3  # newest accepted model files never deleted (besides the live
 KEEP_REJECTED = 3  # newest rejected candidate files kept for a look; older ones deleted
 
 
-class ModelFileMissing(ValueError):
+ACCEPTED = ("live", "archived")
+MIN_OVERRIDE_REASON = 15  # characters: a sentence someone can read back later, not "ok"
+
+
+class ModelRefused(ValueError):
+    """The model cannot be made live; the message says why, in Vietnamese."""
+
+
+class ModelFileMissing(ModelRefused):
     """The model's file is gone: it cannot be made live."""
+
+
+class ModelNotAccepted(ModelRefused):
+    """The gate did not accept this model; only an audited admin override can use it."""
+
+
+class OverrideReasonTooShort(ModelRefused):
+    """An override needs a written reason."""
 
 
 class ModelRegistry:
@@ -101,31 +122,43 @@ class ModelRegistry:
             version.path = str(path)
         return self.activate(actor, version.id)
 
-    def activate(self, actor: str, version_id: int) -> ModelVersion:
-        """Make a version live (the previous live one becomes archived); a rollback is this
-        with an archived version. Refuses a version whose file is missing."""
+    def activate(
+        self, actor: str, version_id: int, override_reason: str | None = None
+    ) -> ModelVersion:
+        """Make an accepted version live (the previous live one becomes archived); a rollback
+        is this with an archived version. A version the gate did not accept needs
+        ``override_reason`` (the caller checks the actor is an admin); a missing file is
+        refused always."""
         version = self.get(version_id)
         if version is None:
             raise KeyError(f"không có mô hình số {version_id}")
         if not Path(version.path).exists():
             raise ModelFileMissing(f"tệp mô hình {version.name} không còn trên máy chủ")
+        overridden = version.status not in ACCEPTED
+        if overridden:
+            _check_override(version, override_reason)
         previous = self.live()
         if previous is not None and previous.id == version.id:
             return version
         if previous is not None:
             previous.status = "archived"
+        after = {"name": version.name, "status": "live"}
+        if overridden:
+            after.update(previous_status=version.status, override_reason=override_reason.strip())
         version.status = "live"
         version.activated_at = utcnow()
         record(
             self.session,
             actor,
-            "model.activate",
+            "model.override" if overridden else "model.activate",
             "model",
             version.id,
             before={"name": previous.name, "status": "live"} if previous else None,
-            after={"name": version.name, "status": "live"},
+            after=after,
         )
         self.session.flush()
+        if overridden:
+            logger.warning("Model %s forced live by %s despite the gate", version.name, actor)
         logger.info("Model %s live (was %s)", version.name, previous.name if previous else None)
         return version
 
@@ -161,3 +194,19 @@ class ModelRegistry:
             path.unlink()
             deleted.append(path)
         return deleted
+
+
+def _check_override(version: ModelVersion, reason: str | None) -> None:
+    status = {"rejected": "đã bị cổng chất lượng loại"}.get(
+        version.status, f"ở trạng thái “{version.status}”, chưa được chấp nhận"
+    )
+    if reason is None:
+        raise ModelNotAccepted(
+            f"mô hình {version.name} {status}; chỉ quản trị viên mới dùng được nó, "
+            "bằng thao tác khẩn cấp có ghi rõ lý do"
+        )
+    if len(reason.strip()) < MIN_OVERRIDE_REASON:
+        raise OverrideReasonTooShort(
+            f"cần ghi lý do dùng khẩn cấp mô hình {version.name} "
+            f"(ít nhất {MIN_OVERRIDE_REASON} ký tự)"
+        )

@@ -182,13 +182,16 @@ def start_training(actor: str) -> int:
     return run_id
 
 
-def rollback(actor: str, version_id: int) -> Tuple[ModelVersion, bool]:
+def rollback(
+    actor: str, version_id: int, override_reason: str | None = None
+) -> Tuple[ModelVersion, bool]:
     """Make an earlier model live again and load it into the running Rasa. The bool says
-    whether Rasa loaded it now (otherwise it is used from the next start)."""
+    whether Rasa loaded it now (otherwise it is used from the next start). A model the gate
+    did not accept needs ``override_reason`` (see ``ModelRegistry.activate``)."""
     from assistant.training.rasa_api import load_model
     from assistant.training.registry import ModelRegistry
 
     with session_scope() as session:
-        version = ModelRegistry(session).activate(actor, version_id)
+        version = ModelRegistry(session).activate(actor, version_id, override_reason)
         path = version.path
     return version, load_model(path)

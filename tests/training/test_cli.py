@@ -82,3 +82,60 @@ def test_run_starts_the_registered_live_model_or_adopts_the_build(
     # Next start: the registered live model, no build.
     assert training_cli.live_model() == built.resolve()
     assert builds == [False]
+
+
+@pytest.fixture
+def rejected_model(two_models, tmp_path, monkeypatch):
+    monkeypatch.setattr("assistant.training.rasa_api.load_model", lambda path: False)
+    bad = tmp_path / "candidate-bad.tar.gz"
+    bad.write_bytes(b"z")
+    with session_scope() as session:
+        bad_id = ModelRegistry(session).register(bad, "", None, "rejected", "kém hơn", "lan").id
+    return {**two_models, "bad": bad_id, "bad_path": bad}
+
+
+def _live_id() -> int:
+    with session_scope() as session:
+        return ModelRegistry(session).live().id
+
+
+@pytest.mark.parametrize("command", ["rollback", "activate"])
+def test_a_rejected_model_is_refused_by_the_cli(rejected_model, capsys, command):
+    assert main(["model", command, str(rejected_model["bad"])]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "Không chuyển được mô hình: mô hình candidate-bad.tar.gz đã bị cổng chất lượng loại" in err
+    )
+    assert "--override --reason" in err
+    assert _live_id() == rejected_model["new"]
+
+
+@pytest.mark.parametrize("reason", [[], ["--reason", ""], ["--reason", "gấp"]])
+def test_an_override_without_a_real_reason_is_refused_by_the_cli(rejected_model, capsys, reason):
+    assert main(["model", "activate", str(rejected_model["bad"]), "--override", *reason]) == 2
+    assert "lý do" in capsys.readouterr().err
+    assert _live_id() == rejected_model["new"]
+
+
+def test_an_override_with_a_reason_goes_live_and_is_audited(rejected_model, capsys):
+    from sqlalchemy import select
+
+    from assistant.db.models import AuditEntry
+
+    reason = "Mô hình đang chạy trả lời sai hàng loạt, tạm dùng bản này."
+    argv = ["model", "activate", str(rejected_model["bad"]), "--override", "--reason", reason]
+    assert main(argv) == 0
+    assert "candidate-bad.tar.gz" in capsys.readouterr().out
+    assert _live_id() == rejected_model["bad"]
+    with session_scope() as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry.action == "model.override" and entry.actor.startswith("cli")
+        assert entry.after["override_reason"] == reason
+
+
+def test_an_override_still_refuses_a_missing_file_in_the_cli(rejected_model, capsys):
+    rejected_model["bad_path"].unlink()
+    argv = ["model", "activate", str(rejected_model["bad"]), "--override", "--reason", "x" * 20]
+    assert main(argv) == 2
+    assert "không còn trên máy chủ" in capsys.readouterr().err
+    assert _live_id() == rejected_model["new"]

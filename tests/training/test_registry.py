@@ -9,7 +9,12 @@ from sqlalchemy import select
 
 from assistant.db.models import AuditEntry, ModelVersion
 from assistant.db.session import session_scope
-from assistant.training.registry import ModelFileMissing, ModelRegistry
+from assistant.training.registry import (
+    ModelFileMissing,
+    ModelNotAccepted,
+    ModelRegistry,
+    OverrideReasonTooShort,
+)
 
 
 def model_file(directory: Path, name: str) -> Path:
@@ -150,3 +155,61 @@ def test_register_refuses_an_unknown_status(database_url, tmp_path):
     with session_scope() as session:
         with pytest.raises(ValueError):
             ModelRegistry(session).register(model_file(tmp_path, "m"), "", None, "great", "", "")
+
+
+def _live_and_rejected(tmp_path):
+    live, bad = model_file(tmp_path, "model-live"), model_file(tmp_path, "candidate-bad")
+    with session_scope() as session:
+        registry = ModelRegistry(session)
+        registry.adopt(live)
+        bad_id = registry.register(bad, "", None, "rejected", "kém hơn", "lan").id
+    return live, bad, bad_id
+
+
+@pytest.mark.parametrize("status", ["rejected", "failed"])
+def test_a_model_the_gate_did_not_accept_is_refused(database_url, tmp_path, status):
+    live, _, bad_id = _live_and_rejected(tmp_path)
+    with session_scope() as session:
+        session.get(ModelVersion, bad_id).status = status
+    with session_scope() as session:
+        with pytest.raises(ModelNotAccepted, match="khẩn cấp"):
+            ModelRegistry(session).activate("lan", bad_id)
+    with session_scope() as session:
+        assert ModelRegistry(session).live().name == live.name
+        assert session.get(ModelVersion, bad_id).status == status
+    assert len(audit_rows(database_url)) == 1  # only the adoption
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "gấp quá"])
+def test_an_override_needs_a_written_reason(database_url, tmp_path, reason):
+    live, _, bad_id = _live_and_rejected(tmp_path)
+    with session_scope() as session:
+        with pytest.raises(OverrideReasonTooShort, match="lý do"):
+            ModelRegistry(session).activate("an", bad_id, override_reason=reason)
+    with session_scope() as session:
+        assert ModelRegistry(session).live().name == live.name
+
+
+def test_an_override_with_a_reason_goes_live_and_is_audited(database_url, tmp_path):
+    live, bad, bad_id = _live_and_rejected(tmp_path)
+    reason = "Mô hình đang chạy trả lời sai hàng loạt, tạm dùng bản này."
+    with session_scope() as session:
+        ModelRegistry(session).activate("an", bad_id, override_reason=f"  {reason} ")
+    with session_scope() as session:
+        assert ModelRegistry(session).live().name == bad.name
+    actor, action, entity, entity_id, before, after = audit_rows(database_url)[-1]
+    assert (actor, action, entity, entity_id) == ("an", "model.override", "model", str(bad_id))
+    assert before == {"name": live.name, "status": "live"}
+    assert after == {
+        "name": bad.name, "status": "live", "previous_status": "rejected", "override_reason": reason
+    }  # fmt: skip
+
+
+def test_an_override_still_refuses_a_missing_file(database_url, tmp_path):
+    live, bad, bad_id = _live_and_rejected(tmp_path)
+    bad.unlink()
+    with session_scope() as session:
+        with pytest.raises(ModelFileMissing):
+            ModelRegistry(session).activate("an", bad_id, "Cần gấp vì mô hình đang chạy hỏng.")
+    with session_scope() as session:
+        assert ModelRegistry(session).live().name == live.name

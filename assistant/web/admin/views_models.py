@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from assistant.db.session import session_scope
-from assistant.web.admin.render import redirect, render
+from assistant.web.admin.render import form_text, redirect, render
 from assistant.web.admin.security import require_admin
 
 routes = web.RouteTableDef()
@@ -26,6 +26,10 @@ def _run_json(run) -> dict | None:
 
 @routes.get("/admin/models")
 async def models(request: web.Request) -> web.Response:
+    return _page(request)
+
+
+def _page(request: web.Request, http_status: int = 200) -> web.Response:
     from assistant.inbox.repository import TrainingExampleRepository
     from assistant.training.registry import ModelRegistry
     from assistant.training.runner import mark_interrupted, runs
@@ -37,6 +41,7 @@ async def models(request: web.Request) -> web.Response:
         return render(
             request,
             "models.html",
+            http_status,
             live=registry.live(),
             history=registry.history(limit=30),
             runs=runs(session, limit=10),
@@ -61,17 +66,37 @@ async def train(request: web.Request) -> web.Response:
 
 @routes.post(r"/admin/models/{version_id:\d+}/activate")
 async def activate(request: web.Request) -> web.Response:
+    require_admin(request)
+    return _switch(request, None)
+
+
+@routes.post(r"/admin/models/{version_id:\d+}/override")
+async def override(request: web.Request) -> web.Response:
+    """The emergency use of a model the gate did not accept: admins only, with a reason that
+    the audit log keeps."""
+    require_admin(request)
+    form = await request.post()
+    return _switch(request, form_text(form, "reason", limit=1000))
+
+
+def _switch(request: web.Request, override_reason: str | None) -> web.Response:
+    """Refusals answer the models page with the reason (404 unknown, 409 not allowed)."""
+    from assistant.training.registry import ModelRefused, OverrideReasonTooShort
     from assistant.training.runner import rollback
 
-    require_admin(request)
     try:
         version, loaded = rollback(
-            request["user"]["username"], int(request.match_info["version_id"])
+            request["user"]["username"], int(request.match_info["version_id"]), override_reason
         )
-    except (KeyError, ValueError) as error:
-        raise redirect("/admin/models", f"Không chuyển được mô hình: {error}") from None
+    except KeyError as error:
+        request["flash"] = f"Không chuyển được mô hình: {error.args[0]}."
+        return _page(request, 404)
+    except ModelRefused as error:
+        request["flash"] = f"Không chuyển được mô hình: {error.args[0]}."
+        return _page(request, 400 if isinstance(error, OverrideReasonTooShort) else 409)
     note = "" if loaded else " Rasa chưa nạp được ngay; mô hình sẽ được dùng ở lần khởi động tới."
-    raise redirect("/admin/models", f"Đã chuyển sang mô hình {version.name}.{note}")
+    forced = " (dùng khẩn cấp, đã ghi nhật ký)" if override_reason is not None else ""
+    raise redirect("/admin/models", f"Đã chuyển sang mô hình {version.name}{forced}.{note}")
 
 
 @routes.post(r"/admin/examples/{example_id:\d+}/active")
