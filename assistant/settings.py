@@ -58,6 +58,7 @@ class Settings:
     admin_cookie_secure: bool
     login_max_failures: int
     login_window_seconds: int
+    sender_hash_secret: str
 
 
 @lru_cache(maxsize=1)
@@ -130,4 +131,7 @@ def get_settings() -> Settings:
         # Failed logins per account and per address within the window before a pause.
         login_max_failures=int(_env("LOGIN_MAX_FAILURES", "5")),
         login_window_seconds=int(_env("LOGIN_WINDOW_SECONDS", "900")),
+        # Key of the HMAC that stands in for sender ids (assistant/sender_hash.py); empty =
+        # a random key kept in var/sender_hash.key. Set it when several hosts share a database.
+        sender_hash_secret=_env("SENDER_HASH_SECRET", ""),
     )

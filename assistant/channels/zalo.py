@@ -51,6 +51,7 @@ from assistant.channels.tokens import (
     ZaloTokenManager,
 )
 from assistant.privacy import install_access_log_redaction
+from assistant.sender_hash import sender_ref
 from assistant.settings import get_settings
 from assistant.text.normalize import nfc
 
@@ -96,11 +97,6 @@ WELCOME = (
 MENU_HINT = "Anh/Chị trả lời bằng số thứ tự (ví dụ: 1) để chọn."
 
 _CHOICE_RE = re.compile(r"(?:số\s*)?(\d{1,2})\s*[.)]?", re.IGNORECASE)
-
-
-def _ref(user_id: str) -> str:
-    """A short, stable stand-in for a user id in logs."""
-    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:10]
 
 
 # --- inbound -------------------------------------------------------------------------------
@@ -319,7 +315,7 @@ class ZaloClient:
             logger.error(
                 "Zalo retry queue full: %d reply(ies) to user %s dropped",
                 len(messages) - max(room, 0),
-                _ref(user_id),
+                sender_ref(user_id),
             )
             messages = messages[: max(room, 0)]
             if not messages:
@@ -334,7 +330,7 @@ class ZaloClient:
         logger.warning(
             "Zalo reply pending: %d message(s) to user %s queued for retry",
             len(box.messages),
-            _ref(user_id),
+            sender_ref(user_id),
         )
         if self._worker is None or self._worker.done():
             self._worker = asyncio.ensure_future(self._retry_loop())
@@ -359,7 +355,7 @@ class ZaloClient:
             if await self._deliver(user_id, box.messages[0]):
                 box.messages.popleft()
                 box.attempts = 0
-                logger.info("Pending Zalo reply to user %s delivered", _ref(user_id))
+                logger.info("Pending Zalo reply to user %s delivered", sender_ref(user_id))
                 continue
             box.attempts += 1
             if box.attempts > len(self.retry_delays):
@@ -367,7 +363,7 @@ class ZaloClient:
                 box.attempts = 0
                 logger.error(
                     "Zalo reply to user %s given up after %d attempts",
-                    _ref(user_id),
+                    sender_ref(user_id),
                     len(self.retry_delays) + 1,
                 )
                 continue

@@ -1,14 +1,14 @@
 """Unanswered messages and staff decisions on them; training examples staff added.
 
-Messages are stored masked (phones, ID numbers) and the sender only as a SHA-256, so the inbox
-holds what was asked, not who asked it. A decision is validated completely before anything is
-written, and its effects (training examples, FAQ entry, alias), the messages' status and the
-audit entry are written in the caller's one transaction.
+Messages are stored masked (phones, ID numbers) and the sender only as a keyed hash
+(``assistant.sender_hash``), so the inbox holds what was asked, not who asked it. A decision
+is validated completely before anything is written, and its effects (training examples, FAQ
+entry, alias), the messages' status and the audit entry are written in the caller's one
+transaction.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +23,7 @@ from assistant import audit
 from assistant.db.models import TrainingExample, UnansweredMessage
 from assistant.inbox import grouping
 from assistant.privacy import mask_personal_numbers
+from assistant.sender_hash import sender_hash
 from assistant.settings import PROJECT_ROOT
 
 DECISIONS = ("paraphrase", "faq", "alias", "noise")
@@ -62,10 +63,6 @@ def _domain_intents() -> tuple:
 def trainable_intents() -> List[str]:
     """The intents of domain.yml a paraphrase may be filed under."""
     return [name for name in _domain_intents() if name not in UNTRAINABLE]
-
-
-def sender_hash(sender_id: str) -> str:
-    return hashlib.sha256((sender_id or "").encode("utf-8")).hexdigest()
 
 
 class InboxRepository:

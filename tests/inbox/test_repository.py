@@ -24,6 +24,7 @@ from assistant.inbox.repository import (
     TrainingExampleRepository,
     trainable_intents,
 )
+from assistant.sender_hash import sender_hash
 
 KHAI_SINH = "1.001193"  # Đăng ký khai sinh, in data/catalog/seed.yml
 
@@ -61,7 +62,8 @@ def test_record_masks_numbers_and_hashes_the_sender(database_url):
         assert "4567" not in row.text.replace("0001", "")
         assert "000.00.27.H13-240115-0001" in row.text  # dossier codes are not personal
         assert row.text.startswith("SĐT tôi") and row.text.endswith("ạ")
-        assert row.sender_hash == hashlib.sha256(b"fb-123456").hexdigest()
+        assert row.sender_hash == sender_hash("fb-123456")
+        assert row.sender_hash != hashlib.sha256(b"fb-123456").hexdigest()  # keyed, not plain
         assert "fb-123456" not in (row.sender_hash + row.text + row.channel)
         assert (row.channel, row.intent, row.reason, row.status) == (
             "zalo",
