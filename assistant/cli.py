@@ -192,7 +192,10 @@ def cmd_web(_: argparse.Namespace) -> int:
 
 
 def _endpoints_file() -> Path:
-    """endpoints.yml, plus a Redis lock store when LOCK_STORE_URL is set."""
+    """endpoints.yml, plus a Redis lock store when LOCK_STORE_URL is set. The copy may hold
+    the Redis password (Rasa 3.6's lock store takes no URL, and its children's environment is
+    set before this runs), so it is readable by its owner only: written to a private
+    temporary file that replaces the old copy whole, whatever the old one's mode was."""
     from urllib.parse import urlparse
 
     import yaml
@@ -217,7 +220,12 @@ def _endpoints_file() -> Path:
     text = yaml.safe_dump(endpoints, sort_keys=False).replace(
         "'${ACTION_SERVER_URL}'", "${ACTION_SERVER_URL}"
     )
-    target.write_text(text, encoding="utf-8")
+    temporary = target.with_name(f".{target.name}.{os.getpid()}")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, target)
     return target
 
 
