@@ -58,6 +58,8 @@ class Settings:
     admin_cookie_secure: bool
     login_max_failures: int
     login_window_seconds: int
+    verification_max_failures_per_address: int
+    trusted_proxies: str
 
 
 @lru_cache(maxsize=1)
@@ -130,4 +132,11 @@ def get_settings() -> Settings:
         # Failed logins per account and per address within the window before a pause.
         login_max_failures=int(_env("LOGIN_MAX_FAILURES", "5")),
         login_window_seconds=int(_env("LOGIN_WINDOW_SECONDS", "900")),
+        # Failed dossier checks per client address (web only) within the verification
+        # window: REST senders are chosen by the client, so rotating them must not help.
+        verification_max_failures_per_address=int(
+            _env("VERIFICATION_MAX_FAILURES_PER_ADDRESS", "20")
+        ),
+        # Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.
+        trusted_proxies=_env("TRUSTED_PROXIES", ""),
     )
