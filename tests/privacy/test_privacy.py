@@ -8,6 +8,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from assistant.privacy import (
     AccessLogFilter,
     PersonalDataFilter,
+    install_log_masking,
     mask_name,
     mask_personal_numbers,
     redact_query_secrets,
@@ -103,3 +104,36 @@ def test_access_log_filter_redacts_the_request_field():
     record.request = "GET http://h/model?token=abc"
     assert AccessLogFilter().filter(record) is True
     assert record.request == "GET http://h/model?token=***"
+
+
+@pytest.fixture
+def record_factory():
+    """Puts back the process's log record factory after a test installs the masking."""
+    original = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(original)
+
+
+def test_masking_covers_handlers_and_loggers_configured_later(record_factory):
+    """Rasa and Sanic set up their logging after our modules are imported, on loggers with
+    handlers of their own that never reach the root's filters."""
+    import io
+
+    install_log_masking()
+    install_log_masking()  # idempotent: one wrapper, not two
+    stream = io.StringIO()
+    child = logging.getLogger("test.privacy.configured_later")
+    child.addHandler(logging.StreamHandler(stream))
+    child.propagate, child.level = False, logging.DEBUG
+    try:
+        child.debug("Received user message 'sđt %s, CCCD 079203001234'", "0912345678")
+        try:
+            raise ValueError("bad id 079203001234")
+        except ValueError:
+            child.exception("failed for %s", "0912345678")
+    finally:
+        child.handlers.clear()
+    written = stream.getvalue()
+    assert "0912345678" not in written and "079203001234" not in written
+    assert "Received user message 'sđt ***, CCCD ***'" in written
+    assert "ValueError: bad id ***" in written and "failed for ***" in written
