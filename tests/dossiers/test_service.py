@@ -83,3 +83,23 @@ def test_attempts_are_stored_in_utc_and_pruned_on_the_same_clock(database_url):
     # ... kept by a prune a day later (UTC) and forgotten by one after that.
     assert prune(after + timedelta(hours=23))["verification_attempts"] == 0
     assert prune(after + timedelta(days=1, minutes=1))["verification_attempts"] == 10
+
+
+def test_the_upgrade_moves_stored_local_times_to_utc(tmp_path):
+    from datetime import datetime
+
+    from assistant.db.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0004")
+    local = datetime(2026, 12, 5, 3, 0)  # 20:00 UTC, as the old code stored it
+    with session_scope(url) as session:
+        session.add(VerificationAttempt(scope="code", key="k" * 64, succeeded=0, at=local))
+    upgrade(url, "0005")
+    with session_scope(url) as session:
+        assert session.execute(select(VerificationAttempt.at)).scalar_one() == datetime(
+            2026, 12, 4, 20, 0
+        )
+    downgrade(url, "0004")
+    with session_scope(url) as session:
+        assert session.execute(select(VerificationAttempt.at)).scalar_one() == local
