@@ -12,9 +12,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import DatabaseAction
 from assistant.catalog.service import get_service
+from assistant.channels.address import METADATA_KEY
 from assistant.dossiers import answers
 from assistant.dossiers.service import DossierService
-from assistant.privacy import install_log_masking
 from assistant.settings import get_settings
 from assistant.text.normalize import DOSSIER_CODE_RE, PROTECTED_RE, find_dossier_codes
 
@@ -45,7 +45,6 @@ class ValidateDossierForm(FormValidationAction):
     async def extract_dossier_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        install_log_masking()
         codes = find_dossier_codes(tracker.latest_message.get("text") or "")
         codes += [
             str(e["value"]).upper()
@@ -106,11 +105,14 @@ class ActionDossierStatus(DatabaseAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        install_log_masking()
+        # Set by the REST channel from the connection, never by the client (see
+        # assistant/channels/rest.py); Zalo and Messenger have none.
+        address = (tracker.latest_message.get("metadata") or {}).get(METADATA_KEY)
         outcome = DossierService().check(
             tracker.get_slot("dossier_code") or "",
             tracker.get_slot("verification_digits") or "",
             tracker.sender_id,
+            address=address if isinstance(address, str) else None,
         )
         if outcome.kind == "ok":
             view = outcome.dossier

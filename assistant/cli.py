@@ -478,6 +478,9 @@ def main(argv: List[str] | None = None) -> int:
     # Rasa reports usage and crashes to its servers unless told not to; citizens' questions
     # stay on this machine. Inherited by every rasa process started from here.
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    from assistant.privacy import install_log_masking
+
+    install_log_masking()  # this process: the CLI, and the portal that `assistant web` serves
     logging.basicConfig(
         level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
     )

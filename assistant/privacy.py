@@ -51,28 +51,72 @@ def mask_personal_numbers(text: str) -> str:
     return "".join(out)
 
 
+# Rasa 3.6 logs structured events as JSON with non-ASCII letters escaped ("\\u0111" is "đ"):
+# masked as they are, their hex digits read as numbers and the Vietnamese text is mangled.
+_ESCAPE_RE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _unescape(match: re.Match) -> str:
+    code = int(match.group(1), 16)
+    # Only letters beyond ASCII, never surrogates: the line stays valid JSON.
+    return chr(code) if code >= 0x80 and not 0xD800 <= code <= 0xDFFF else match.group(0)
+
+
+def mask_log_text(text: str) -> str:
+    """:func:`mask_personal_numbers` for a log line, JSON escapes of letters read as letters."""
+    if "\\u" in text:
+        text = _ESCAPE_RE.sub(_unescape, text)
+    return mask_personal_numbers(text)
+
+
+def mask_record(record: logging.LogRecord) -> logging.LogRecord:
+    """The record with personal numbers masked in its message, traceback and stack."""
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a broken record is still logged, as is
+        return record
+    masked = mask_log_text(message)
+    if masked != message:
+        record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        # Formatters reuse exc_text when it is set: an exception's text (a SQL error with
+        # its parameters, say) is masked once here rather than printed raw later.
+        record.exc_text = mask_log_text(_FORMATTER.formatException(record.exc_info))
+    if record.stack_info:
+        record.stack_info = mask_log_text(record.stack_info)
+    return record
+
+
+_FORMATTER = logging.Formatter()
+
+
 class PersonalDataFilter(logging.Filter):
     """A logging filter that masks personal numbers in every record it sees."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is still logged, as is
-            return True
-        masked = mask_personal_numbers(message)
-        if masked != message:
-            record.msg, record.args = masked, None
+        mask_record(record)
         return True
 
 
 def install_log_masking() -> None:
-    """Mask personal numbers in everything this process logs (idempotent)."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, PersonalDataFilter) for f in handler.filters):
-            handler.addFilter(PersonalDataFilter())
-    root = logging.getLogger()
-    if not any(isinstance(f, PersonalDataFilter) for f in root.filters):
-        root.addFilter(PersonalDataFilter())
+    """Mask personal numbers in everything this process logs (idempotent).
+
+    Done where records are made (``logging.setLogRecordFactory``), not with a filter on the
+    handlers: Rasa, Sanic and rasa-sdk configure logging after our modules are imported,
+    add their own handlers, and child loggers with handlers of their own never pass the
+    root's filters. Every record of every logger is made by the factory, whenever and
+    wherever it is handled. Only enabled records are made, so the cost is paid for what is
+    actually logged.
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "masks_personal_data", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        return mask_record(previous(*args, **kwargs))
+
+    factory.masks_personal_data = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 # Secrets that travel in query strings: Messenger's webhook handshake (hub.verify_token) and

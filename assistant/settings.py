@@ -59,6 +59,8 @@ class Settings:
     login_max_failures: int
     login_window_seconds: int
     sender_hash_secret: str
+    verification_max_failures_per_address: int
+    trusted_proxies: str
 
 
 @lru_cache(maxsize=1)
@@ -134,4 +136,11 @@ def get_settings() -> Settings:
         # Key of the HMAC that stands in for sender ids (assistant/sender_hash.py); empty =
         # a random key kept in var/sender_hash.key. Set it when several hosts share a database.
         sender_hash_secret=_env("SENDER_HASH_SECRET", ""),
+        # Failed dossier checks per client address (web only) within the verification
+        # window: REST senders are chosen by the client, so rotating them must not help.
+        verification_max_failures_per_address=int(
+            _env("VERIFICATION_MAX_FAILURES_PER_ADDRESS", "20")
+        ),
+        # Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.
+        trusted_proxies=_env("TRUSTED_PROXIES", ""),
     )

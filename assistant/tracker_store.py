@@ -20,7 +20,11 @@ from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, Track
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from assistant.privacy import MASK, mask_personal_numbers
+from assistant.privacy import MASK, install_log_masking, mask_personal_numbers
+
+# Rasa imports this module at every start (endpoints.yml names it), so this is where the Rasa
+# process gets its log masking: at LOG_LEVEL=DEBUG Rasa logs each parsed message whole.
+install_log_masking()
 
 SENSITIVE_SLOTS = frozenset({"verification_digits"})
 

@@ -8,12 +8,16 @@ Differences from ``rasa.core.channels.rest.RestInput`` (same URL, same reply for
 - if the bot produced nothing (action server or database down, an exception) or takes longer
   than ``REPLY_TIMEOUT`` seconds, the citizen gets an apology instead of silence; a slow turn
   keeps running in the background so nothing the citizen said is lost;
-- message text is never written to logs (it may hold phone or ID numbers).
+- message text is never written to logs (it may hold phone or ID numbers);
+- the client's network address goes to the actions in the metadata (``client_address``), for
+  the per-address verification limit: the socket's peer, ``X-Forwarded-For`` from a trusted
+  proxy, or the address the portal read, believed only with the portal's bearer token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
 from typing import Any, Awaitable, Callable, Dict
@@ -23,7 +27,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from assistant.privacy import install_access_log_redaction
+from assistant.channels.address import METADATA_KEY, client_address
+from assistant.privacy import install_access_log_redaction, install_log_masking
+from assistant.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +81,18 @@ def parse_payload(body: bytes) -> tuple:
     )
 
 
+def request_address(request: Request, metadata: Dict[str, Any] | None) -> str:
+    """The address the verification limit counts: what the client says only if the portal
+    (holding ``RASA_API_TOKEN``) says it, else the peer or its trusted proxy's header."""
+    token = get_settings().rasa_api_token
+    given = request.headers.get("authorization", "")
+    claimed = (metadata or {}).get(METADATA_KEY)
+    if token and isinstance(claimed, str) and claimed:
+        if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return claimed[:64]
+    return client_address(request.ip, request.headers.get("x-forwarded-for"))
+
+
 class PortalRestInput(InputChannel):
     """``POST /webhooks/rest/webhook`` with ``{"sender": …, "message": …}``."""
 
@@ -93,6 +111,7 @@ class PortalRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         install_access_log_redaction()  # the URL of a handshake or API call carries secrets
+        install_log_masking()  # Rasa's own debug lines quote the citizen's message
         blueprint = Blueprint("portal_rest_webhook", __name__)
 
         @blueprint.route("/", methods=["GET"])
@@ -107,6 +126,7 @@ class PortalRestInput(InputChannel):
                 return _bad_request(str(error))
             if not text.strip():
                 return response.json([{"recipient_id": sender, "text": EMPTY_PROMPT}])
+            metadata = {**(metadata or {}), METADATA_KEY: request_address(request, metadata)}
             collector = CollectingOutputChannel()
             message = UserMessage(
                 text, collector, sender, input_channel=self.name(), metadata=metadata

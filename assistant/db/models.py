@@ -175,8 +175,9 @@ class VerificationAttempt(Base):
     __table_args__ = (Index("ix_verification_scope_key_at", "scope", "key", "at"),)
 
     id = Column(Integer, primary_key=True)
-    scope = Column(String(16), nullable=False)  # "sender" | "code"
-    key = Column(String(64), nullable=False)  # sha256 of the sender id or the dossier code
+    scope = Column(String(16), nullable=False)  # "sender" | "code" | "address"
+    # sha256 of the sender id or the dossier code; HMAC-SHA256 of a web client's address
+    key = Column(String(64), nullable=False)
     succeeded = Column(Integer, nullable=False, default=0)
     at = Column(DateTime, nullable=False)
 

@@ -16,6 +16,7 @@ from typing import Dict, Iterable, Iterator, List, Mapping, Sequence, Tuple
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from assistant.audit import utcnow
 from assistant.db.models import (
     Dossier,
     DossierEvent,
@@ -378,12 +379,12 @@ class DossierRepository:
         """Remember one ownership check. ``key`` is already a hash: no identifier is stored.
 
         Kept in the database, not in memory, so that limits hold across action-server
-        processes and restarts. ``at`` defaults to naive local time; use one clock for both
-        this and :meth:`failures_since`.
+        processes and restarts. ``at`` is naive UTC (the default is now), the clock that
+        :meth:`failures_since` and :meth:`prune_attempts` are given too.
         """
         self.session.add(
             VerificationAttempt(
-                scope=scope, key=key, succeeded=int(bool(succeeded)), at=at or local_now()
+                scope=scope, key=key, succeeded=int(bool(succeeded)), at=at or utcnow()
             )
         )
         self.session.flush()

@@ -1,8 +1,10 @@
 """Dossier status for its owner only: verification, anti-enumeration limits, a safe view.
 
 An unknown code and a wrong verification give the same outcome ("denied"), so the assistant
-cannot be used to learn which codes exist. Failures are counted per sender and per code in
-the database, so limits hold across restarts and several server processes.
+cannot be used to learn which codes exist. Failures are counted per sender, per code and, for
+web clients, per network address in the database, so limits hold across restarts and several
+server processes. Attempts carry naive UTC times (the same clock the pruning uses); only
+dossier dates are local time.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import List, Tuple
 
+from assistant.audit import utcnow
 from assistant.db.session import session_scope
-from assistant.dossiers.records import local_now
 from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.statuses import DossierStatus, parse_status
 from assistant.privacy import mask_name
@@ -51,6 +53,11 @@ def _key(scope: str, value: str) -> str:
     return hashlib.sha256(f"{scope}:{value}".encode()).hexdigest()
 
 
+def address_key(address: str, secret: str) -> str:
+    """A client address as stored: keyed, so the table cannot be tested against all IPv4s."""
+    return hmac.new(secret.encode(), f"address:{address}".encode(), hashlib.sha256).hexdigest()
+
+
 def expected_digits(phone: str, id_number: str | None, rule: str, count: int) -> str:
     """The digits the owner must give, by the configured rule ("phone" or "id_number")."""
     source = id_number if rule == "id_number" else phone
@@ -62,19 +69,37 @@ class DossierService:
     def __init__(self, database_url: str | None = None) -> None:
         self.database_url = database_url
 
-    def check(self, code: str, digits: str, sender: str, now: datetime | None = None) -> Outcome:
+    def check(
+        self,
+        code: str,
+        digits: str,
+        sender: str,
+        now: datetime | None = None,
+        address: str | None = None,
+    ) -> Outcome:
+        """``now`` is naive UTC; ``address`` is the web client's (None for Zalo and Messenger,
+        whose sender ids the platform assigns, so the per-sender limit is enough there)."""
         settings = get_settings()
-        now = now or local_now()
+        now = now or utcnow()
         code = (code or "").strip().upper()
         digits = re.sub(r"\D", "", digits or "")
-        keys = (("sender", _key("sender", sender)), ("code", _key("code", code)))
+        limit = settings.verification_max_failures
+        keys = [("sender", _key("sender", sender), limit), ("code", _key("code", code), limit)]
+        if address:
+            # Keyed with the database URL: every process that shares the table has it, and
+            # for a server database it holds the password, which a leaked dump does not.
+            secret = self.database_url or settings.database_url
+            keys.append(
+                (
+                    "address",
+                    address_key(address, secret),
+                    settings.verification_max_failures_per_address,
+                )
+            )
         since = now - timedelta(seconds=settings.verification_window_seconds)
         with session_scope(self.database_url) as session:
             repo = DossierRepository(session)
-            if any(
-                repo.failures_since(scope, key, since) >= settings.verification_max_failures
-                for scope, key in keys
-            ):
+            if any(repo.failures_since(scope, key, since) >= most for scope, key, most in keys):
                 return Outcome("locked")
             dossier = repo.get(code) if code else None
             expected = (
@@ -93,11 +118,10 @@ class DossierService:
                 and len(digits) == len(expected)
                 and hmac.compare_digest(digits.encode(), expected.encode())
             )
-            for scope, key in keys:
+            for scope, key, _ in keys:
                 repo.record_attempt(scope, key, ok, now)
             if not ok:
-                failures = max(repo.failures_since(scope, key, since) for scope, key in keys)
-                if failures >= settings.verification_max_failures:
+                if any(repo.failures_since(scope, key, since) >= most for scope, key, most in keys):
                     return Outcome("locked")
                 return Outcome("denied")
             return Outcome("ok", _view(dossier))

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from assistant.channels.address import METADATA_KEY, client_address
 from assistant.channels.rest import APOLOGY, MAX_MESSAGE_CHARS
 from assistant.settings import get_settings
 
@@ -45,9 +46,17 @@ async def chat(request: web.Request) -> web.Response:
     if not isinstance(message, str):
         return web.json_response({"error": "'message' phải là chuỗi ký tự."}, status=400)
     body = {"sender": payload["sender"][:128], "message": message[:MAX_MESSAGE_CHARS]}
+    # The citizen's address, for the per-address verification limit; Rasa believes it only
+    # with the API token (without one, every portal user counts as this server's address).
+    address = client_address(request.remote, request.headers.get("X-Forwarded-For"))
+    body["metadata"] = {METADATA_KEY: address}
+    token = get_settings().rasa_api_token
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     url = f"{request.app['rasa_url']}/webhooks/rest/webhook"
     try:
-        async with request.app["http"].post(url, json=body, timeout=RASA_TIMEOUT) as reply:
+        async with request.app["http"].post(
+            url, json=body, headers=headers, timeout=RASA_TIMEOUT
+        ) as reply:
             if reply.status == 200:
                 return web.json_response(await reply.json())
             if 400 <= reply.status < 500:
@@ -93,5 +102,8 @@ def create_app(rasa_url: str | None = None) -> web.Application:
 
 
 def serve() -> None:
+    from assistant.privacy import install_log_masking
+
+    install_log_masking()  # also when started without the CLI
     settings = get_settings()
     web.run_app(create_app(), host=settings.web_host, port=settings.web_port, print=None)

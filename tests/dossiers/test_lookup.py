@@ -10,9 +10,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.dossiers import ActionDossierStatus, ValidateDossierForm, digits_in
+from assistant.audit import utcnow
 from assistant.db.session import session_scope
 from assistant.dossiers import answers
-from assistant.dossiers.records import DossierRecord, local_now
+from assistant.dossiers.records import DossierRecord
 from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.service import DossierService, DossierView
 from assistant.dossiers.statuses import DossierStatus
@@ -80,7 +81,7 @@ def test_failures_on_one_code_from_many_senders_lock_the_code(database_url):
 def test_locks_expire_after_the_window(database_url):
     store(database_url)
     service = DossierService(database_url)
-    past = local_now() - timedelta(hours=2)
+    past = utcnow() - timedelta(hours=2)  # attempts are kept in UTC, as they are pruned
     for _ in range(5):
         service.check(CODE, "1111", "old-guesser", now=past)
     assert service.check(CODE, "5678", "old-guesser").kind == "ok"

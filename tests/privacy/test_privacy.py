@@ -1,4 +1,5 @@
 import logging
+import os
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -8,6 +9,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from assistant.privacy import (
     AccessLogFilter,
     PersonalDataFilter,
+    install_log_masking,
+    mask_log_text,
     mask_name,
     mask_personal_numbers,
     redact_query_secrets,
@@ -103,3 +106,75 @@ def test_access_log_filter_redacts_the_request_field():
     record.request = "GET http://h/model?token=abc"
     assert AccessLogFilter().filter(record) is True
     assert record.request == "GET http://h/model?token=***"
+
+
+@pytest.fixture
+def record_factory():
+    """Puts back the process's log record factory after a test installs the masking."""
+    original = logging.getLogRecordFactory()
+    yield
+    logging.setLogRecordFactory(original)
+
+
+def test_masking_covers_handlers_and_loggers_configured_later(record_factory):
+    """Rasa and Sanic set up their logging after our modules are imported, on loggers with
+    handlers of their own that never reach the root's filters."""
+    import io
+
+    install_log_masking()
+    install_log_masking()  # idempotent: one wrapper, not two
+    stream = io.StringIO()
+    child = logging.getLogger("test.privacy.configured_later")
+    child.addHandler(logging.StreamHandler(stream))
+    child.propagate, child.level = False, logging.DEBUG
+    try:
+        child.debug("Received user message 'sđt %s, CCCD 079203001234'", "0912345678")
+        try:
+            raise ValueError("bad id 079203001234")
+        except ValueError:
+            child.exception("failed for %s", "0912345678")
+    finally:
+        child.handlers.clear()
+    written = stream.getvalue()
+    assert "0912345678" not in written and "079203001234" not in written
+    assert "Received user message 'sđt ***, CCCD ***'" in written
+    assert "ValueError: bad id ***" in written and "failed for ***" in written
+
+
+def test_rasa_json_log_lines_are_masked_and_stay_readable():
+    """Rasa 3.6 logs events as JSON: letters come as \\u escapes, whose hex is not a number."""
+    line = '{"parse_data_text": "S\\u1ed1 \\u0111i\\u1ec7n tho\\u1ea1i l\\u00e0 0912345678"}'
+    assert mask_log_text(line) == '{"parse_data_text": "Số điện thoại là ***"}'
+    assert mask_log_text('{"x": "\\ud83d\\ude00 079203001234"}') == '{"x": "\\ud83d\\ude00 ***"}'
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import actions",  # the action server imports the package first
+        "import assistant.tracker_store",  # Rasa, through endpoints.yml
+        "from assistant.cli import main; main(['catalog', '--help'])",  # CLI and portal
+    ],
+)
+def test_every_process_installs_the_masking(code):
+    import subprocess
+    import sys
+
+    probe = (
+        "import logging, sys\n"
+        "try:\n"
+        f"    {code}\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "factory = logging.getLogRecordFactory()\n"
+        "sys.stderr.write('MASKS=%s' % getattr(factory, 'masks_personal_data', False))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "MASKS=True" in done.stderr, done.stderr[-2000:]
