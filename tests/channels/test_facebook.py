@@ -447,6 +447,24 @@ async def test_graph_failing_twice_then_succeeding_delivers(webhook: Webhook):
     assert [r.status for r in webhook.graph.requests] == [500, 500, 200]
 
 
+async def test_messenger_replies_wait_in_the_outbox_shared_with_zalo(webhook: Webhook):
+    from assistant.channels.outbox import Outbox
+    from assistant.channels.outbox_repository import OutboxRepository
+    from assistant.channels.zalo import ZaloInput
+    from assistant.db.session import session_scope
+
+    assert type(webhook.channel.outbox) is type(ZaloInput("a", "b").outbox) is Outbox
+    webhook.graph.fail_next(10_000, status=503)
+    await webhook.post(page(text_event("xin chào")))
+    await webhook.settle()
+    with session_scope() as session:
+        row = OutboxRepository(session).head("facebook", PSID)
+    assert row.message == {"text": DEFAULT_REPLY} and row.attempts >= 1
+    assert row.last_error.startswith("HTTP 503")
+    webhook.graph.recover()
+    assert await webhook.graph.wait_for(1) == [{"text": DEFAULT_REPLY}]
+
+
 async def test_nothing_personal_or_secret_is_logged(webhook: Webhook, caplog):
     caplog.set_level(logging.DEBUG)
     secret_text = "CCCD của tôi là 001099012345, hồ sơ HS-2024-000123"

@@ -631,3 +631,73 @@ def test_from_credentials_falls_back_to_the_environment(monkeypatch):
         assert ZaloInput.name() == "zalo" and channel.get_output_channel().name() == "zalo"
     finally:
         get_settings.cache_clear()
+
+
+# --- signature before parsing, replays, the outbox across a restart -------------------------
+
+
+async def test_a_malformed_body_with_a_bad_signature_is_refused_before_parsing(
+    hook, fake, monkeypatch
+):
+    import assistant.channels.zalo as zalo
+
+    parsed: List[bytes] = []
+    monkeypatch.setattr(zalo, "load_payload", lambda body, signed: parsed.append(body))
+    raw = ('{"timestamp": "' + now_ms() + '", "event_name": "user_send_text", oops').encode()
+    status, body = await hook.post(raw=raw, signature="mac=" + "0" * 64)
+    assert (status, body) == (403, {"error": "forbidden"})  # not 400: nothing was parsed
+    assert parsed == [] and hook.bot.messages == [] and fake.requests == []
+
+
+@pytest.mark.parametrize("shift, status", [(-301, 403), (301, 403), (-3600, 403), (-250, 200)])
+async def test_events_signed_outside_the_replay_window_are_refused(
+    hook, fake, caplog, shift, status
+):
+    caplog.set_level(logging.DEBUG)
+    text = "CCCD của tôi 079203001234"
+    payload = text_event(text, f"msg-replay{shift}", timestamp=now_ms(shift))
+    answer, body = await hook.post(payload)  # correctly signed, timestamp included
+    assert answer == status
+    await hook.settle()
+    if status == 403:
+        assert body == {"error": "stale_event"}
+        assert hook.bot.messages == [] and fake.requests == []
+        assert "replay window" in caplog.text
+    else:
+        assert hook.bot.texts == [text]
+    for leak in (text, "079203001234", USER):
+        assert leak not in caplog.text
+
+
+async def test_the_replay_window_is_a_setting(database_url, fake, monkeypatch):
+    monkeypatch.setenv("ZALO_REPLAY_WINDOW", "60")
+    get_settings.cache_clear()
+    webhook = await Webhook(make_channel(fake), Bot()).start()
+    try:
+        assert webhook.channel.replay_window == 60
+        old = text_event("Chào", "msg-w1", timestamp=now_ms(-120))
+        assert (await webhook.post(old))[0] == 403
+        fresh = text_event("Chào", "msg-w2", timestamp=now_ms(-30))
+        assert (await webhook.post(fresh))[0] == 200
+    finally:
+        await webhook.stop()
+
+
+async def test_replies_pending_when_the_server_stops_are_sent_after_it_restarts(database_url, fake):
+    slow = RetryPolicy(max_attempts=8, base_delay=0.3, max_delay=0.3, poll=0.05)
+    first = await Webhook(make_channel(fake, retry=slow), Bot()).start()
+    fake.send_failures = 10**6
+    await first.post(text_event("một", "msg-s1"))
+    await first.post(text_event("hai", "msg-s2"))
+    await first.settle()
+    await first.stop()  # the process ends with both replies unsent
+    assert first.channel.outbox.pending() == 2 and fake.delivered == []
+    fake.send_failures = 0
+    second = await Webhook(make_channel(fake), Bot()).start()  # no new message needed
+    try:
+        await fake.wait_delivered(2)
+        await drained(second.channel.outbox)
+        await asyncio.sleep(0.2)
+        assert fake.texts() == ["Trả lời: một", "Trả lời: hai"]
+    finally:
+        await second.stop()
