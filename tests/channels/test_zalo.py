@@ -688,6 +688,7 @@ async def test_replies_pending_when_the_server_stops_are_sent_after_it_restarts(
     first = await Webhook(make_channel(fake, retry=slow), Bot()).start()
     fake.send_failures = 10**6
     await first.post(text_event("một", "msg-s1"))
+    await first.settle()  # one turn at a time: two concurrent turns may answer in any order
     await first.post(text_event("hai", "msg-s2"))
     await first.settle()
     await first.stop()  # the process ends with both replies unsent
