@@ -359,16 +359,12 @@ class MessengerOutput(OutputChannel):
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         attachment = {"type": "image", "payload": {"url": image, "is_reusable": True}}
-        await self.send_message(recipient_id, {"attachment": attachment})
+        await self.outbox.send(recipient_id, [{"attachment": attachment}])
 
     async def send_custom_json(self, recipient_id: str, json_message: Any, **kwargs: Any) -> None:
         """Each dict (or each dict of a list) is sent as it is, as the Send API's ``message``."""
         messages = json_message if isinstance(json_message, list) else [json_message]
         await self.outbox.send(recipient_id, [m for m in messages if isinstance(m, dict)])
-
-    async def send_message(self, recipient_id: str, message: Dict[str, Any]) -> bool:
-        """True if the message went out now, False if it waits in the outbox."""
-        return await self.outbox.send(recipient_id, [message])
 
 
 class MessengerInput(InputChannel):
@@ -472,6 +468,10 @@ class MessengerInput(InputChannel):
         @blueprint.listener("after_server_start")
         async def start(*_: Any) -> None:
             self.outbox.start()  # what an earlier process left pending goes out now
+
+        @blueprint.listener("before_server_stop")
+        async def stop(*_: Any) -> None:
+            await self.outbox.aclose()
 
         return blueprint
 

@@ -83,7 +83,8 @@ class Outbox:
     ) -> None:
         self.channel = channel
         self.deliver = deliver
-        self.url = database_url
+        # Bound now: a worker keeps to the database its channel was made for.
+        self.url = database_url or get_settings().database_url
         self.policy = policy or RetryPolicy.from_settings()
         self.label = label or channel.capitalize()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -110,7 +111,11 @@ class Outbox:
             results = [await self.deliver(recipient, message) for message in messages]
             return all(result is None for result in results)
         self.start()
-        sent = await self._flush(recipient)
+        try:
+            sent = await self._flush(recipient)
+        except Exception as error:  # noqa: BLE001 - stored: the worker sends it later
+            logger.error("%s outbox: send deferred (%s)", self.label, type(error).__name__)
+            return False
         return set(ids) <= sent
 
     def start(self) -> None:

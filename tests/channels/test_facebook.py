@@ -500,7 +500,7 @@ def output_of(graph: FakeGraph, token: str | None = TOKEN, **options: Any):
 async def test_timeouts_are_retried(graph: FakeGraph):
     output = output_of(graph, timeout=0.3)
     graph.fail_next(1, delay=2)
-    assert not await output.send_message(PSID, {"text": "a"})  # waits in the outbox …
+    assert not await output.outbox.send(PSID, [{"text": "a"}])  # waits in the outbox …
     assert await graph.wait_for(1) == [{"text": "a"}]  # … and goes out on the retry
     assert len(graph.requests) == 2
     await output.outbox.aclose()
@@ -509,7 +509,7 @@ async def test_timeouts_are_retried(graph: FakeGraph):
 async def test_failures_up_to_the_last_attempt_dead_letter_the_reply(graph: FakeGraph, caplog):
     output = output_of(graph)
     graph.fail_next(3, status=502)
-    assert not await output.send_message(PSID, {"text": "a"})
+    assert not await output.outbox.send(PSID, [{"text": "a"}])
     await dead_lettered(output.outbox, 1)
     assert len(graph.requests) == 3 and graph.delivered == []
     assert "given up after 3 attempt(s) (HTTP 502, Graph error code 2)" in caplog.text
@@ -519,7 +519,7 @@ async def test_failures_up_to_the_last_attempt_dead_letter_the_reply(graph: Fake
 async def test_an_invalid_token_is_not_retried(graph: FakeGraph):
     output = output_of(graph)
     graph.fail_next(1, status=400, code=190)
-    assert not await output.send_message(PSID, {"text": "a"})
+    assert not await output.outbox.send(PSID, [{"text": "a"}])
     await dead_lettered(output.outbox, 1)
     assert len(graph.requests) == 1
     await output.outbox.aclose()
@@ -539,11 +539,12 @@ async def test_image_and_custom_json(graph: FakeGraph):
         },
         custom,
     ]
+    await output.outbox.aclose()
 
 
 async def test_no_page_token_sends_nothing_and_shows_the_reply_to_staff(graph: FakeGraph):
     output = output_of(graph, token=None)
-    assert not await output.send_message(PSID, {"text": "a"})
+    assert not await output.outbox.send(PSID, [{"text": "a"}])
     assert graph.requests == []
     await dead_lettered(output.outbox, 1)
     await output.outbox.aclose()

@@ -208,11 +208,11 @@ async def test_without_a_database_a_reply_is_still_tried_once(
     # Messenger only: Zalo's tokens live in the database too.
     platform = MessengerPlatform()
     await platform.start()
-    channel = platform.channel()
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'not-migrated.db'}")
     from assistant.settings import get_settings
 
     get_settings.cache_clear()
+    channel = platform.channel()  # its outbox is bound to the database without tables
     assert await channel.outbox.send(USER, [{"text": "vẫn gửi"}])
     assert platform.texts(USER) == ["vẫn gửi"]
     assert "outbox unavailable" in caplog.text
