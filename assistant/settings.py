@@ -61,6 +61,11 @@ class Settings:
     sender_hash_secret: str
     verification_max_failures_per_address: int
     trusted_proxies: str
+    outbox_max_attempts: int
+    outbox_retry_base_seconds: float
+    outbox_retry_max_seconds: float
+    outbox_poll_seconds: float
+    zalo_replay_window: int
 
 
 @lru_cache(maxsize=1)
@@ -143,4 +148,14 @@ def get_settings() -> Settings:
         ),
         # Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.
         trusted_proxies=_env("TRUSTED_PROXIES", ""),
+        # Zalo and Messenger replies wait in the reply_outbox table until sent: tried at once,
+        # then after base, 2×base, 4×base… seconds (at most max), and after the last attempt
+        # shown to staff as "Tin nhắn gửi lỗi". Poll: how often other processes' rows and staff
+        # retries are looked for.
+        outbox_max_attempts=max(1, int(_env("OUTBOX_MAX_ATTEMPTS", "8"))),
+        outbox_retry_base_seconds=float(_env("OUTBOX_RETRY_BASE_SECONDS", "10")),
+        outbox_retry_max_seconds=float(_env("OUTBOX_RETRY_MAX_SECONDS", "1800")),
+        outbox_poll_seconds=float(_env("OUTBOX_POLL_SECONDS", "5")),
+        # A signed Zalo event whose timestamp is further than this from now is refused.
+        zalo_replay_window=int(_env("ZALO_REPLAY_WINDOW", "300")),
     )

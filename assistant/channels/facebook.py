@@ -11,8 +11,9 @@ Same URL (``/webhooks/facebook/webhook``) and credential names (``verify``, ``se
 - the webhook answers at once and the turn runs in the background: Messenger redelivers a
   POST it does not see acknowledged within seconds, and a Rasa turn can take longer;
 - a message Messenger delivers twice (same ``mid``) is answered once;
-- replies go to the Graph Send API over aiohttp (``fbmessenger`` uses ``requests`` and blocks
-  the event loop), are retried, and are laid out to Messenger's limits (:func:`render_buttons`);
+- replies go to the Graph Send API over aiohttp (``fbmessenger`` blocks the event loop) through
+  the outbox shared with Zalo (``assistant.channels.outbox``: kept in the database, retried in
+  order across restarts), laid out to Messenger's limits (:func:`render_buttons`);
 - neither message text nor tokens are logged (see ``assistant/privacy.py``).
 
 The duplicate ``mid`` memory and the numbered-choice memory live in this process (bounded, in
@@ -40,6 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from assistant.channels.outbox import Failure, Outbox, RetryPolicy
 from assistant.channels.rest import MAX_MESSAGE_CHARS
 from assistant.channels.text import split_text as _split_text
 from assistant.privacy import install_access_log_redaction
@@ -55,7 +57,6 @@ PAYLOAD_LIMIT = 1000
 MAX_TEMPLATE_BUTTONS = 3
 MAX_QUICK_REPLIES = 13
 
-SEND_ATTEMPTS = 3
 SEND_TIMEOUT_SECONDS = 10.0
 # Graph error codes that no retry can fix: bad parameter, permissions, invalid token,
 # the person cannot be messaged.
@@ -285,30 +286,61 @@ async def _graph_error_code(reply: aiohttp.ClientResponse) -> int | None:
     return code if isinstance(code, int) else None
 
 
-class MessengerOutput(OutputChannel):
-    """Replies through the Graph Send API, laid out to Messenger's limits."""
-
-    @classmethod
-    def name(cls) -> str:
-        return "facebook"
+class GraphClient:
+    """Sends one message through the Graph Send API; the outbox retries."""
 
     def __init__(
         self,
         page_access_token: str | None,
         graph_base: str | None = None,
-        choices: ChoiceMemory | None = None,
-        retry_delay: float = 0.5,
         timeout: float = SEND_TIMEOUT_SECONDS,
     ) -> None:
         self.page_access_token = page_access_token
         self.graph_base = (graph_base or get_settings().facebook_graph_base).rstrip("/")
-        self.choices = choices if choices is not None else ChoiceMemory()
-        self.retry_delay = retry_delay
         self.timeout = timeout
 
+    async def deliver(self, recipient_id: str, message: Dict[str, Any]) -> Failure | None:
+        """None once Graph took it; a failure is logged (status, Graph code), never raised."""
+        if not self.page_access_token:
+            logger.error("Messenger reply not sent: FACEBOOK_PAGE_ACCESS_TOKEN is not set")
+            return Failure("FACEBOOK_PAGE_ACCESS_TOKEN is not set", permanent=True)
+        body = {"recipient": {"id": recipient_id}, "messaging_type": "RESPONSE", "message": message}
+        try:
+            # One short session per message: aiohttp sessions are bound to a loop.
+            timeout = aiohttp.ClientTimeout(total=self.timeout)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.post(
+                    f"{self.graph_base}/me/messages",
+                    params={"access_token": self.page_access_token},
+                    json=body,
+                ) as reply:
+                    if reply.status < 400:
+                        return None
+                    code = await _graph_error_code(reply)
+                    failure = Failure(
+                        f"HTTP {reply.status}, Graph error code {code}",
+                        permanent=code in PERMANENT_GRAPH_ERRORS,
+                    )
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            # str(error) may hold the URL, and with it the access token.
+            failure = Failure(type(error).__name__)
+        logger.warning("Messenger send failed: %s", failure.reason)
+        return failure
+
+
+class MessengerOutput(OutputChannel):
+    """Replies through the outbox to the Graph Send API, laid out to Messenger's limits."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "facebook"
+
+    def __init__(self, outbox: Outbox, choices: ChoiceMemory | None = None) -> None:
+        self.outbox = outbox
+        self.choices = choices if choices is not None else ChoiceMemory()
+
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        for piece in split_text(text):
-            await self.send_message(recipient_id, {"text": piece})
+        await self.outbox.send(recipient_id, [{"text": piece} for piece in split_text(text)])
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
@@ -318,8 +350,7 @@ class MessengerOutput(OutputChannel):
             self.choices.forget(recipient_id)
         else:
             self.choices.remember(recipient_id, numbered)
-        for message in messages:
-            await self.send_message(recipient_id, message)
+        await self.outbox.send(recipient_id, messages)
 
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
@@ -328,52 +359,12 @@ class MessengerOutput(OutputChannel):
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         attachment = {"type": "image", "payload": {"url": image, "is_reusable": True}}
-        await self.send_message(recipient_id, {"attachment": attachment})
+        await self.outbox.send(recipient_id, [{"attachment": attachment}])
 
     async def send_custom_json(self, recipient_id: str, json_message: Any, **kwargs: Any) -> None:
         """Each dict (or each dict of a list) is sent as it is, as the Send API's ``message``."""
-        for message in json_message if isinstance(json_message, list) else [json_message]:
-            if isinstance(message, dict):
-                await self.send_message(recipient_id, message)
-
-    async def send_message(self, recipient_id: str, message: Dict[str, Any]) -> bool:
-        """POST one message, with up to three tries; False if it could not be delivered.
-
-        A failure is logged (status and Graph error code only) rather than raised, so that a
-        Graph outage does not abort the Rasa turn and lose the tracker update.
-        """
-        if not self.page_access_token:
-            logger.error("Messenger reply not sent: FACEBOOK_PAGE_ACCESS_TOKEN is not set")
-            return False
-        body = {"recipient": {"id": recipient_id}, "messaging_type": "RESPONSE", "message": message}
-        url = f"{self.graph_base}/me/messages"
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            permanent = False
-            try:
-                # One short session per message: aiohttp sessions are bound to a loop, and a
-                # citizen's turn sends a handful of messages at most.
-                timeout = aiohttp.ClientTimeout(total=self.timeout)
-                async with aiohttp.ClientSession(timeout=timeout) as session:
-                    async with session.post(
-                        url, params={"access_token": self.page_access_token}, json=body
-                    ) as reply:
-                        if reply.status < 400:
-                            return True
-                        code = await _graph_error_code(reply)
-                        permanent = code in PERMANENT_GRAPH_ERRORS
-                        reason = f"HTTP {reply.status}, Graph error code {code}"
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                # str(error) may hold the URL, and with it the access token.
-                reason = type(error).__name__
-            logger.warning(
-                "Messenger send failed (try %d of %d): %s", attempt, SEND_ATTEMPTS, reason
-            )
-            if permanent:
-                break
-            if attempt < SEND_ATTEMPTS:
-                await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
-        logger.error("Messenger reply dropped after %d tries", attempt)
-        return False
+        messages = json_message if isinstance(json_message, list) else [json_message]
+        await self.outbox.send(recipient_id, [m for m in messages if isinstance(m, dict)])
 
 
 class MessengerInput(InputChannel):
@@ -401,13 +392,16 @@ class MessengerInput(InputChannel):
         app_secret: str | None,
         page_access_token: str | None,
         graph_base: str | None = None,
-        retry_delay: float = 0.5,
+        *,
+        database_url: str | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = SEND_TIMEOUT_SECONDS,
     ) -> None:
         self.verify_token = verify_token
         self.app_secret = app_secret
         self.page_access_token = page_access_token
-        self.graph_base = graph_base
-        self.retry_delay = retry_delay
+        self.graph = GraphClient(page_access_token, graph_base, timeout)
+        self.outbox = Outbox(self.name(), self.graph.deliver, database_url, retry, "Messenger")
         self.choices = ChoiceMemory()
         self._seen = _RecentIds()
         self._tasks: Set[asyncio.Future] = set()
@@ -418,9 +412,7 @@ class MessengerInput(InputChannel):
             )
 
     def get_output_channel(self) -> MessengerOutput:
-        return MessengerOutput(
-            self.page_access_token, self.graph_base, self.choices, self.retry_delay
-        )
+        return MessengerOutput(self.outbox, self.choices)
 
     async def wait_idle(self) -> None:
         """Wait for the events accepted so far to be handled (tests, graceful shutdown)."""
@@ -472,6 +464,14 @@ class MessengerInput(InputChannel):
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             return response.text("EVENT_RECEIVED")
+
+        @blueprint.listener("after_server_start")
+        async def start(*_: Any) -> None:
+            self.outbox.start()  # what an earlier process left pending goes out now
+
+        @blueprint.listener("before_server_stop")
+        async def stop(*_: Any) -> None:
+            await self.outbox.aclose()
 
         return blueprint
 

@@ -5,7 +5,9 @@ Shaped like ``rasa.core.channels.facebook``: an inbound parser, an ``OutputChann
 ``blueprint()``. What Zalo needs on top:
 
 - every webhook is signed: ``X-ZEvent-Signature: mac=sha256(app_id + body + timestamp +
-  oa_secret_key)``; no header is a 401, a wrong one a 403, and nothing is processed;
+  oa_secret_key)``; no header is a 401, a wrong one a 403, checked before the body is parsed
+  (the signed ``timestamp`` is read from the raw body); a signed timestamp further than
+  ``ZALO_REPLAY_WINDOW`` seconds from now is a replay and gets a 403;
 - Zalo retries webhooks that answer slowly and then disables them, so the webhook answers
   200 at once and the turn runs in a background task;
 - Zalo redelivers events; ``zalo_seen_messages`` makes each one answered once, across
@@ -14,7 +16,8 @@ Shaped like ``rasa.core.channels.facebook``: an inbound parser, an ``OutputChann
   answers are split at lines, then words); buttons become a numbered list and a reply "2"
   reaches Rasa as the second button's payload;
 - access tokens expire and refresh tokens are single-use (see ``assistant.channels.tokens``);
-  a reply that cannot be sent waits in an in-process retry queue instead of being dropped.
+  replies go through the database outbox (``assistant.channels.outbox``), retried in order
+  across restarts, and shown to staff if they cannot be sent.
 
 Message text, tokens and secrets are never logged (replies may hold citizens' numbers).
 """
@@ -28,11 +31,11 @@ import json
 import logging
 import re
 import time
-from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
-from typing import Any, Awaitable, Callable, Deque, Dict, List, Mapping, Set, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Set, Tuple
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -40,6 +43,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from assistant.channels.outbox import Failure, Outbox, RetryPolicy
 from assistant.channels.rest import APOLOGY, EMPTY_PROMPT, MAX_MESSAGE_CHARS
 from assistant.channels.text import split_text as _split_text
 from assistant.channels.text import utf16_length
@@ -51,7 +55,6 @@ from assistant.channels.tokens import (
     ZaloTokenManager,
 )
 from assistant.privacy import install_access_log_redaction
-from assistant.sender_hash import sender_ref
 from assistant.settings import get_settings
 from assistant.text.normalize import nfc
 
@@ -76,10 +79,6 @@ TEXT_EVENT = "user_send_text"
 FOLLOW_EVENT = "follow"
 ANSWERED_EVENTS = MEDIA_EVENTS | {TEXT_EVENT, FOLLOW_EVENT}
 
-# Seconds between retries of a reply that could not be sent; after the last one it is given
-# up (about 50 minutes in all, far longer than a token refresh or an API outage should last).
-RETRY_DELAYS: Tuple[float, ...] = (5, 15, 60, 300, 900, 1800)
-MAX_PENDING = 1000  # replies waiting in the retry queue, all users together
 BUTTON_TTL = 30 * 60  # seconds a numbered menu can be answered by its number
 SEEN_RETENTION_DAYS = 7  # Zalo redelivers within minutes; a week is plenty
 PRUNE_EVERY = 3600  # seconds between pruning runs of zalo_seen_messages
@@ -97,6 +96,8 @@ WELCOME = (
 MENU_HINT = "Anh/Chị trả lời bằng số thứ tự (ví dụ: 1) để chọn."
 
 _CHOICE_RE = re.compile(r"(?:số\s*)?(\d{1,2})\s*[.)]?", re.IGNORECASE)
+# Where the signed timestamp sits in a raw body, read before the body is parsed.
+_TIMESTAMP_RE = re.compile(rb'"timestamp"\s*:\s*"?(\d{1,20})"?')
 
 
 # --- inbound -------------------------------------------------------------------------------
@@ -120,8 +121,25 @@ def signature_matches(
     return hmac.compare_digest(given.lower().encode("utf-8"), expected.encode("ascii"))
 
 
-def load_payload(body: bytes) -> Tuple[Dict[str, Any], str]:
-    """(payload, timestamp) from a webhook body, or ValueError: the timestamp is signed."""
+def signed_timestamp(header: str, app_id: str, body: bytes, oa_secret_key: str) -> str | None:
+    """The timestamp the signature was made with, found in the raw body, or None if the
+    signature matches none: an unsigned body is never parsed."""
+    for match in list(_TIMESTAMP_RE.finditer(body))[:5]:
+        timestamp = match.group(1).decode("ascii")
+        if signature_matches(header, app_id, body, timestamp, oa_secret_key):
+            return timestamp
+    return None
+
+
+def is_fresh(timestamp: str, window: float, now: float | None = None) -> bool:
+    """Zalo timestamps are milliseconds; within ``window`` seconds of now, either way."""
+    value = int(timestamp)
+    seconds = value / 1000 if value > 10**11 else value
+    return abs((time.time() if now is None else now) - seconds) <= window
+
+
+def load_payload(body: bytes, signed: str) -> Dict[str, Any]:
+    """The payload of a signed webhook body, or ValueError; its timestamp must be ``signed``."""
     try:
         payload = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
@@ -133,7 +151,9 @@ def load_payload(body: bytes) -> Tuple[Dict[str, Any], str]:
     timestamp = payload.get("timestamp")
     if isinstance(timestamp, bool) or not isinstance(timestamp, (str, int)) or timestamp == "":
         raise ValueError("thiếu 'timestamp'")
-    return payload, str(timestamp)
+    if str(timestamp) != signed:
+        raise ValueError("'timestamp' không khớp với chữ ký")
+    return payload
 
 
 @dataclass(frozen=True)
@@ -246,7 +266,7 @@ def zalo_message(custom: Any) -> Dict[str, Any] | None:
     return None
 
 
-# --- the OA API client with its retry queue ------------------------------------------------
+# --- the OA API client ---------------------------------------------------------------------
 
 
 class _Outcome(Enum):
@@ -255,139 +275,37 @@ class _Outcome(Enum):
     FAILED = "failed"
 
 
-@dataclass
-class _Outbox:
-    """One user's replies waiting to be retried, in order."""
-
-    messages: Deque[Dict[str, Any]] = field(default_factory=deque)
-    attempts: int = 0  # failed attempts of the first message
-    next_at: float = 0.0  # event-loop time of the next attempt
-
-
 class ZaloClient:
-    """Sends OA customer-service messages; refreshes the token once when Zalo refuses it.
+    """Sends one OA customer-service message; refreshes the token once when Zalo refuses it.
+    Retries are the outbox's (``assistant.channels.outbox``)."""
 
-    A reply that still fails waits in an in-process queue (per user, in order, bounded in size
-    and in attempts) that a background task retries. It does not survive a restart.
-    """
-
-    def __init__(
-        self,
-        api_base: str,
-        tokens: ZaloTokenManager,
-        retry_delays: Tuple[float, ...] = RETRY_DELAYS,
-        timeout: float = 10.0,
-    ) -> None:
+    def __init__(self, api_base: str, tokens: ZaloTokenManager, timeout: float = 10.0) -> None:
         self.url = f"{api_base.rstrip('/')}/v3.0/oa/message/cs"
         self.tokens = tokens
-        self.retry_delays = tuple(retry_delays) or (1.0,)
         self.timeout = aiohttp.ClientTimeout(total=timeout)
-        self._outbox: Dict[str, _Outbox] = {}
-        self._worker: asyncio.Task | None = None
 
-    @property
-    def pending(self) -> int:
-        return sum(len(box.messages) for box in self._outbox.values())
-
-    async def send(self, user_id: str, messages: List[Dict[str, Any]]) -> bool:
-        """True if every message went out now; False if some wait in the retry queue."""
-        messages = [message for message in messages if message]
-        if user_id in self._outbox:  # behind what already waits, to keep the order
-            self._enqueue(user_id, messages)
-            return not messages
-        for index, message in enumerate(messages):
-            if not await self._deliver(user_id, message):
-                self._enqueue(user_id, messages[index:])
-                return False
-        return True
-
-    async def aclose(self) -> None:
-        if self._worker is not None and not self._worker.done():
-            self._worker.cancel()
-        if self.pending:
-            logger.error("Zalo channel stopping: %d pending reply(ies) not sent", self.pending)
-
-    def _enqueue(self, user_id: str, messages: List[Dict[str, Any]]) -> None:
-        if not messages:
-            return
-        room = MAX_PENDING - self.pending
-        if room < len(messages):
-            logger.error(
-                "Zalo retry queue full: %d reply(ies) to user %s dropped",
-                len(messages) - max(room, 0),
-                sender_ref(user_id),
-            )
-            messages = messages[: max(room, 0)]
-            if not messages:
-                return
-        box = self._outbox.get(user_id)
-        if box is None:
-            loop = asyncio.get_running_loop()
-            box = self._outbox[user_id] = _Outbox(
-                attempts=1, next_at=loop.time() + self.retry_delays[0]
-            )
-        box.messages.extend(messages)
-        logger.warning(
-            "Zalo reply pending: %d message(s) to user %s queued for retry",
-            len(box.messages),
-            sender_ref(user_id),
-        )
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.ensure_future(self._retry_loop())
-
-    async def _retry_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._outbox:
-            wait = min(box.next_at for box in self._outbox.values()) - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-                continue
-            due = [user for user, box in self._outbox.items() if box.next_at <= loop.time()]
-            for user_id in due:
-                box = self._outbox[user_id]
-                await self._flush(user_id, box)
-                if not box.messages:
-                    del self._outbox[user_id]
-
-    async def _flush(self, user_id: str, box: _Outbox) -> None:
-        loop = asyncio.get_running_loop()
-        while box.messages:
-            if await self._deliver(user_id, box.messages[0]):
-                box.messages.popleft()
-                box.attempts = 0
-                logger.info("Pending Zalo reply to user %s delivered", sender_ref(user_id))
-                continue
-            box.attempts += 1
-            if box.attempts > len(self.retry_delays):
-                box.messages.popleft()
-                box.attempts = 0
-                logger.error(
-                    "Zalo reply to user %s given up after %d attempts",
-                    sender_ref(user_id),
-                    len(self.retry_delays) + 1,
-                )
-                continue
-            box.next_at = loop.time() + self.retry_delays[box.attempts - 1]
-            return
-
-    async def _deliver(self, user_id: str, message: Dict[str, Any]) -> bool:
+    async def deliver(self, user_id: str, message: Dict[str, Any]) -> Failure | None:
         try:
             token = await self.tokens.access_token()
-            outcome = await self._post(token, user_id, message)
+            outcome, reason = await self._post(token, user_id, message)
             if outcome is _Outcome.TOKEN_EXPIRED:
                 pair: TokenPair = await self.tokens.refresh(stale_access_token=token)
-                outcome = await self._post(pair.access_token, user_id, message)
+                outcome, reason = await self._post(pair.access_token, user_id, message)
         except TokenRefreshError as error:  # its text names no token or secret
             logger.warning("Zalo reply not sent: %s", error)
-            return False
-        except Exception as error:  # noqa: BLE001 - whatever broke, the reply waits in the queue
+            return Failure("token refresh failed")
+        except Exception as error:  # noqa: BLE001 - whatever broke, the reply waits in the outbox
             logger.error("Zalo reply not sent: %s", type(error).__name__)
-            return False
+            return Failure(type(error).__name__)
         if outcome is _Outcome.TOKEN_EXPIRED:
             logger.warning("Zalo refused a freshly refreshed access token")
-        return outcome is _Outcome.SENT
+            return Failure("access token refused")
+        return None if outcome is _Outcome.SENT else Failure(reason)
 
-    async def _post(self, token: str, user_id: str, message: Dict[str, Any]) -> _Outcome:
+    async def _post(
+        self, token: str, user_id: str, message: Dict[str, Any]
+    ) -> Tuple[_Outcome, str]:
+        """The outcome and, for a failure, its reason (an error name or code, no content)."""
         body = {"recipient": {"user_id": user_id}, "message": message}
         try:
             async with aiohttp.ClientSession(timeout=self.timeout) as http:
@@ -396,20 +314,20 @@ class ZaloClient:
                     answer = await r.json(content_type=None) if status == 200 else None
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             logger.warning("Zalo send failed: %s", type(error).__name__)
-            return _Outcome.FAILED
+            return _Outcome.FAILED, type(error).__name__
         if status != 200 or not isinstance(answer, Mapping):
             logger.warning("Zalo send failed: HTTP %d", status)
-            return _Outcome.FAILED
+            return _Outcome.FAILED, f"HTTP {status}"
         try:
             code = int(answer.get("error", 0))
         except (TypeError, ValueError):
             code = -1
         if code == 0:
-            return _Outcome.SENT
+            return _Outcome.SENT, ""
         if code in TOKEN_EXPIRED_ERRORS:
-            return _Outcome.TOKEN_EXPIRED
+            return _Outcome.TOKEN_EXPIRED, f"Zalo error {code}"
         logger.warning("Zalo refused a reply: error %d", code)
-        return _Outcome.FAILED
+        return _Outcome.FAILED, f"Zalo error {code}"
 
 
 # --- Rasa channel classes ------------------------------------------------------------------
@@ -422,15 +340,15 @@ class ZaloOutput(OutputChannel):
     def name(cls) -> str:
         return "zalo"
 
-    def __init__(self, client: ZaloClient, buttons: ButtonMemory) -> None:
-        self.client = client
+    def __init__(self, outbox: Outbox, buttons: ButtonMemory) -> None:
+        self.outbox = outbox
         self.buttons = buttons
         self.sent = 0
 
     async def _send(self, recipient_id: str, messages: List[Dict[str, Any]]) -> None:
         if messages:
             self.sent += 1
-            await self.client.send(recipient_id, messages)
+            await self.outbox.send(recipient_id, messages)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send(recipient_id, [{"text": chunk} for chunk in split_text(text)])
@@ -496,11 +414,15 @@ class ZaloInput(InputChannel):
         oauth_base: str = "https://oauth.zaloapp.com",
         *,
         database_url: str | None = None,
-        retry_delays: Tuple[float, ...] = RETRY_DELAYS,
+        retry: RetryPolicy | None = None,
         refresh_backoff: float = 1.0,
         button_ttl: float = BUTTON_TTL,
+        replay_window: float | None = None,
     ) -> None:
         self.app_id = app_id
+        self.replay_window = (
+            get_settings().zalo_replay_window if replay_window is None else replay_window
+        )
         self.oa_secret_key = oa_secret_key
         initial = TokenPair(access_token, refresh_token) if access_token or refresh_token else None
         self.tokens = ZaloTokenManager(
@@ -511,7 +433,8 @@ class ZaloInput(InputChannel):
             repository=TokenRepository(self.name(), database_url),
             backoff=refresh_backoff,
         )
-        self.client = ZaloClient(api_base, self.tokens, retry_delays)
+        self.client = ZaloClient(api_base, self.tokens)
+        self.outbox = Outbox(self.name(), self.client.deliver, database_url, retry, "Zalo")
         self.buttons = ButtonMemory(button_ttl)
         self.seen = SeenMessages(database_url)
         self._tasks: Set[asyncio.Task] = set()
@@ -520,7 +443,7 @@ class ZaloInput(InputChannel):
             logger.warning("Zalo channel has no app id or OA secret key: every webhook is refused")
 
     def get_output_channel(self) -> ZaloOutput:
-        return ZaloOutput(self.client, self.buttons)
+        return ZaloOutput(self.outbox, self.buttons)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         install_access_log_redaction()  # the URL of a handshake or API call carries secrets
@@ -537,19 +460,23 @@ class ZaloInput(InputChannel):
             if not header:
                 logger.warning("Zalo webhook refused: no signature")
                 return response.json({"error": "unauthorized"}, status=401)
-            try:
-                payload, timestamp = load_payload(body)
-            except ValueError as error:
-                return _bad_request(str(error))
-            if not signature_matches(header, self.app_id, body, timestamp, self.oa_secret_key):
+            timestamp = signed_timestamp(header, self.app_id, body, self.oa_secret_key)
+            if timestamp is None:
                 logger.warning("Zalo webhook refused: wrong signature")
                 return response.json({"error": "forbidden"}, status=403)
+            if not is_fresh(timestamp, self.replay_window):
+                logger.warning("Zalo webhook refused: signed timestamp outside the replay window")
+                return response.json({"error": "stale_event"}, status=403)
             try:
-                event = parse_event(payload, timestamp)
+                event = parse_event(load_payload(body, timestamp), timestamp)
             except ValueError as error:
                 return _bad_request(str(error))
             self._schedule(self._handle(event, on_new_message))
             return response.json({"status": "ok"})
+
+        @blueprint.listener("after_server_start")
+        async def start(*_: Any) -> None:
+            self.outbox.start()  # what an earlier process left pending goes out now
 
         @blueprint.listener("before_server_stop")
         async def stop(*_: Any) -> None:
@@ -564,9 +491,9 @@ class ZaloInput(InputChannel):
             await asyncio.wait(set(self._tasks), timeout=deadline - time.monotonic())
 
     async def aclose(self, wait: float = 5.0) -> None:
-        """Give turns in progress a moment, then stop the retry queue."""
+        """Give turns in progress a moment, then stop the outbox worker (rows stay stored)."""
         await self.wait_idle(wait)
-        await self.client.aclose()
+        await self.outbox.aclose()
 
     def _schedule(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
@@ -590,9 +517,9 @@ class ZaloInput(InputChannel):
         if event.name == TEXT_EVENT:
             await self._answer(event, on_new_message)
         elif event.name == FOLLOW_EVENT:
-            await self.client.send(event.user_id, [{"text": WELCOME}])
+            await self.outbox.send(event.user_id, [{"text": WELCOME}])
         else:
-            await self.client.send(event.user_id, [{"text": TEXT_ONLY_REPLY}])
+            await self.outbox.send(event.user_id, [{"text": TEXT_ONLY_REPLY}])
 
     async def _first_time(self, event: ZaloEvent) -> bool:
         try:
@@ -613,7 +540,7 @@ class ZaloInput(InputChannel):
     ) -> None:
         text = event.text.strip()
         if not text:
-            await self.client.send(event.user_id, [{"text": EMPTY_PROMPT}])
+            await self.outbox.send(event.user_id, [{"text": EMPTY_PROMPT}])
             return
         chosen = self.buttons.choose(event.user_id, text)
         output = self.get_output_channel()
@@ -629,7 +556,7 @@ class ZaloInput(InputChannel):
         except Exception as error:  # noqa: BLE001 - the citizen gets an apology, not silence
             logger.error("Zalo message handling failed: %s", type(error).__name__)
         if not output.sent:
-            await self.client.send(event.user_id, [{"text": APOLOGY}])
+            await self.outbox.send(event.user_id, [{"text": APOLOGY}])
 
 
 def _bad_request(reason: str) -> HTTPResponse:

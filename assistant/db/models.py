@@ -364,3 +364,28 @@ class TrainingRun(Base):
     finished_at: datetime | None = Column(DateTime, nullable=True)
     model_version_id = Column(ForeignKey("model_versions.id"), nullable=True)
     pid: int | None = Column(Integer, nullable=True)  # the training process, while it runs
+
+
+class ReplyOutbox(Base):
+    """A reply to a citizen on Zalo or Messenger, kept until the platform has accepted it.
+
+    ``pending`` rows are sent in ``id`` order per recipient and retried with backoff across
+    restarts; a sent row is deleted; after the last attempt a row turns ``dead`` and waits for
+    staff (``/admin/outbox``)."""
+
+    __tablename__ = "reply_outbox"
+    __table_args__ = (
+        Index("ix_reply_outbox_due", "channel", "status", "next_attempt_at"),
+        Index("ix_reply_outbox_recipient", "channel", "recipient", "status", "id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(16), nullable=False)  # zalo | facebook
+    recipient = Column(String(128), nullable=False)  # the platform's user id
+    message = Column(JSON, nullable=False)  # the platform's message object, as sent
+    status = Column(String(16), nullable=False, default="pending")  # pending | dead
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False)
+    last_error = Column(String(255), nullable=False, default="")  # status codes, no content
+    created_at = Column(DateTime, nullable=False)
+    dead_at: datetime | None = Column(DateTime, nullable=True)

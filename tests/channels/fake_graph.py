@@ -58,6 +58,10 @@ class FakeGraph:
         ``delay`` seconds: longer than the client's timeout, it is a timeout)."""
         self._failures.extend(_Failure(status, code, delay) for _ in range(times))
 
+    def recover(self) -> None:
+        """Forget the failures still queued: the next request succeeds."""
+        self._failures.clear()
+
     @property
     def delivered(self) -> List[Dict[str, Any]]:
         """The ``message`` objects of the requests that succeeded, in arrival order."""

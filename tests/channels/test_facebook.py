@@ -24,10 +24,10 @@ from assistant.channels.facebook import (
     TEXT_ONLY_REPLY,
     ChoiceMemory,
     MessengerInput,
-    MessengerOutput,
     render_buttons,
     split_text,
 )
+from assistant.channels.outbox import RetryPolicy
 from assistant.settings import get_settings
 from tests.channels.fake_graph import FakeGraph
 
@@ -57,6 +57,7 @@ REPLIES: Dict[str, Dict[str, Any]] = {
     "văn bản dài": {"text": LONG_TEXT},
 }
 DEFAULT_REPLY = "Tôi đã nhận câu hỏi của Anh/Chị."
+FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, poll=0.05)
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:
@@ -102,8 +103,25 @@ class Webhook:
         return [m.text for m in self.received]
 
 
+async def dead_lettered(outbox, count: int, timeout: float = 5.0) -> None:
+    """Wait until ``count`` replies of this channel are dead-lettered."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while dead_count(outbox) < count:
+        assert loop.time() < deadline, f"{dead_count(outbox)} of {count} replies dead-lettered"
+        await asyncio.sleep(0.02)
+
+
+def dead_count(outbox) -> int:
+    from assistant.channels.outbox_repository import DEAD, OutboxRepository
+    from assistant.db.session import session_scope
+
+    with session_scope() as session:
+        return OutboxRepository(session).count(DEAD, outbox.channel)
+
+
 @pytest.fixture
-async def graph():
+async def graph(database_url):
     fake = await FakeGraph().start()
     yield fake
     await fake.stop()
@@ -111,7 +129,7 @@ async def graph():
 
 @pytest.fixture
 async def webhook(graph: FakeGraph):
-    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_base=graph.base_url, retry_delay=0.01)
+    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_base=graph.base_url, retry=FAST)
     received: List[UserMessage] = []
 
     async def on_new_message(message: UserMessage) -> None:
@@ -429,6 +447,24 @@ async def test_graph_failing_twice_then_succeeding_delivers(webhook: Webhook):
     assert [r.status for r in webhook.graph.requests] == [500, 500, 200]
 
 
+async def test_messenger_replies_wait_in_the_outbox_shared_with_zalo(webhook: Webhook):
+    from assistant.channels.outbox import Outbox
+    from assistant.channels.outbox_repository import OutboxRepository
+    from assistant.channels.zalo import ZaloInput
+    from assistant.db.session import session_scope
+
+    assert type(webhook.channel.outbox) is type(ZaloInput("a", "b").outbox) is Outbox
+    webhook.graph.fail_next(10_000, status=503)
+    await webhook.post(page(text_event("xin chào")))
+    await webhook.settle()
+    with session_scope() as session:
+        row = OutboxRepository(session).head("facebook", PSID)
+    assert row.message == {"text": DEFAULT_REPLY} and row.attempts >= 1
+    assert row.last_error.startswith("HTTP 503")
+    webhook.graph.recover()
+    assert await webhook.graph.wait_for(1) == [{"text": DEFAULT_REPLY}]
+
+
 async def test_nothing_personal_or_secret_is_logged(webhook: Webhook, caplog):
     caplog.set_level(logging.DEBUG)
     secret_text = "CCCD của tôi là 001099012345, hồ sơ HS-2024-000123"
@@ -454,30 +490,43 @@ async def test_nothing_personal_or_secret_is_logged(webhook: Webhook, caplog):
 # --- output channel alone, against the fake ---------------------------------------------
 
 
+def output_of(graph: FakeGraph, token: str | None = TOKEN, **options: Any):
+    channel = MessengerInput(
+        VERIFY, SECRET, token, graph_base=graph.base_url, retry=FAST, **options
+    )
+    return channel.get_output_channel()
+
+
 async def test_timeouts_are_retried(graph: FakeGraph):
-    output = MessengerOutput(TOKEN, graph.base_url, retry_delay=0.01, timeout=0.3)
+    output = output_of(graph, timeout=0.3)
     graph.fail_next(1, delay=2)
-    assert await output.send_message(PSID, {"text": "a"})
-    assert len(graph.requests) == 2 and graph.delivered == [{"text": "a"}]
+    assert not await output.outbox.send(PSID, [{"text": "a"}])  # waits in the outbox …
+    assert await graph.wait_for(1) == [{"text": "a"}]  # … and goes out on the retry
+    assert len(graph.requests) == 2
+    await output.outbox.aclose()
 
 
-async def test_three_failures_give_up_with_an_error(graph: FakeGraph, caplog):
-    output = MessengerOutput(TOKEN, graph.base_url, retry_delay=0.01)
+async def test_failures_up_to_the_last_attempt_dead_letter_the_reply(graph: FakeGraph, caplog):
+    output = output_of(graph)
     graph.fail_next(3, status=502)
-    assert not await output.send_message(PSID, {"text": "a"})
-    assert len(graph.requests) == 3
-    assert "dropped after 3 tries" in caplog.text
+    assert not await output.outbox.send(PSID, [{"text": "a"}])
+    await dead_lettered(output.outbox, 1)
+    assert len(graph.requests) == 3 and graph.delivered == []
+    assert "given up after 3 attempt(s) (HTTP 502, Graph error code 2)" in caplog.text
+    await output.outbox.aclose()
 
 
 async def test_an_invalid_token_is_not_retried(graph: FakeGraph):
-    output = MessengerOutput(TOKEN, graph.base_url, retry_delay=0.01)
+    output = output_of(graph)
     graph.fail_next(1, status=400, code=190)
-    assert not await output.send_message(PSID, {"text": "a"})
+    assert not await output.outbox.send(PSID, [{"text": "a"}])
+    await dead_lettered(output.outbox, 1)
     assert len(graph.requests) == 1
+    await output.outbox.aclose()
 
 
 async def test_image_and_custom_json(graph: FakeGraph):
-    output = MessengerOutput(TOKEN, graph.base_url)
+    output = output_of(graph)
     await output.send_image_url(PSID, "https://x.test/so-do.png")
     custom = {"attachment": {"type": "template", "payload": {"template_type": "generic"}}}
     await output.send_custom_json(PSID, custom)
@@ -490,12 +539,15 @@ async def test_image_and_custom_json(graph: FakeGraph):
         },
         custom,
     ]
+    await output.outbox.aclose()
 
 
-async def test_no_page_token_sends_nothing(graph: FakeGraph):
-    output = MessengerOutput(None, graph.base_url)
-    assert not await output.send_message(PSID, {"text": "a"})
+async def test_no_page_token_sends_nothing_and_shows_the_reply_to_staff(graph: FakeGraph):
+    output = output_of(graph, token=None)
+    assert not await output.outbox.send(PSID, [{"text": "a"}])
     assert graph.requests == []
+    await dead_lettered(output.outbox, 1)
+    await output.outbox.aclose()
 
 
 # --- pure functions ---------------------------------------------------------------------
@@ -587,7 +639,7 @@ def test_from_credentials_reads_rasa_names_then_the_environment(monkeypatch):
             "env-secret",
             "env-token",
         )
-        assert channel.get_output_channel().graph_base == "http://127.0.0.1:9/v19.0"
+        assert channel.graph.graph_base == "http://127.0.0.1:9/v19.0"
         channel = MessengerInput.from_credentials(
             {"verify": "v", "secret": "s", "page-access-token": "t"}
         )
@@ -596,7 +648,7 @@ def test_from_credentials_reads_rasa_names_then_the_environment(monkeypatch):
             "s",
             "t",
         )
-        assert MessengerInput.name() == MessengerOutput.name() == "facebook"
+        assert MessengerInput.name() == channel.get_output_channel().name() == "facebook"
     finally:
         get_settings.cache_clear()
 
@@ -609,6 +661,6 @@ def test_from_credentials_works_with_nothing_configured(monkeypatch):
     try:
         channel = MessengerInput.from_credentials(None)
         assert channel.verify_token is channel.app_secret is channel.page_access_token is None
-        assert channel.get_output_channel().graph_base == "https://graph.facebook.com/v19.0"
+        assert channel.graph.graph_base == "https://graph.facebook.com/v19.0"
     finally:
         get_settings.cache_clear()

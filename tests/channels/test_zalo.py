@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import socket
+import time
 import uuid
 from datetime import timedelta
 from typing import Any, Dict, List
@@ -17,6 +18,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
+from assistant.channels.outbox import RetryPolicy
 from assistant.channels.rest import APOLOGY
 from assistant.channels.tokens import TokenPair, TokenRepository, utcnow
 from assistant.channels.zalo import (
@@ -51,10 +53,16 @@ LINES = [
 PARAGRAPH = " ".join(f"giấy-tờ-{i}" for i in range(190))  # one line over 2000 characters
 # About 4,600 characters: 25 lines that fit one message, the long line, 10 more lines.
 LONG_TEXT = "\n".join(LINES[:25]) + "\n" + PARAGRAPH + "\n" + "\n".join(LINES[25:])
-FAST_RETRIES = (0.05, 0.1, 0.2, 0.2, 0.2)
+FAST_RETRIES = RetryPolicy(max_attempts=6, base_delay=0.05, max_delay=0.2, poll=0.05)
 
 
-def text_event(text: str, msg_id: str, user: str = USER, timestamp: str = TIMESTAMP) -> Dict:
+def now_ms(shift: float = 0.0) -> str:
+    """A Zalo timestamp (milliseconds) ``shift`` seconds from now: events must be fresh."""
+    return str(int((time.time() + shift) * 1000))
+
+
+def text_event(text: str, msg_id: str, user: str = USER, timestamp: str | None = None) -> Dict:
+    timestamp = timestamp or now_ms()
     return {
         "app_id": APP_ID,
         "user_id_by_app": "5521",
@@ -71,7 +79,7 @@ def media_event(name: str, msg_id: str) -> Dict:
     return {
         "app_id": APP_ID,
         "event_name": name,
-        "timestamp": TIMESTAMP,
+        "timestamp": now_ms(),
         "sender": {"id": USER},
         "recipient": {"id": "579745863508352884"},
         "message": {
@@ -86,10 +94,18 @@ def follow_event(name: str = "follow", user: str = USER) -> Dict:
         "app_id": APP_ID,
         "oa_id": "579745863508352884",
         "event_name": name,
-        "timestamp": TIMESTAMP,
+        "timestamp": now_ms(),
         "follower": {"id": user},
         "source": "oa_profile",
     }
+
+
+async def drained(outbox, timeout: float = 10.0) -> None:
+    """Wait until the outbox holds nothing pending (a reply is deleted just after it is sent)."""
+    deadline = time.monotonic() + timeout
+    while outbox.pending():
+        assert time.monotonic() < deadline, f"{outbox.pending()} reply(ies) still pending"
+        await asyncio.sleep(0.02)
 
 
 class Bot:
@@ -173,7 +189,7 @@ def make_channel(fake: FakeZalo, **overrides: Any) -> ZaloInput:
         refresh_token="refresh-0",
         api_base=fake.url,
         oauth_base=fake.url,
-        retry_delays=FAST_RETRIES,
+        retry=FAST_RETRIES,
         refresh_backoff=0.01,
     )
     options.update(overrides)
@@ -225,7 +241,8 @@ async def test_signature_without_mac_prefix_is_accepted(hook, fake):
     payload = text_event("Chào", "msg-bare")
     body = json.dumps(payload, ensure_ascii=False).encode()
     status, _ = await hook.post(
-        raw=body, signature=expected_signature(APP_ID, body, TIMESTAMP, OA_SECRET).upper()
+        raw=body,
+        signature=expected_signature(APP_ID, body, payload["timestamp"], OA_SECRET).upper(),
     )
     assert status == 200
     await fake.wait_delivered(1)
@@ -259,27 +276,36 @@ async def test_unsigned_or_badly_signed_calls_are_refused(hook, fake, signature,
 
 
 @pytest.mark.parametrize(
-    "raw, signed, status",
+    "body, signed, status",
     [
-        (b"{oops", False, 400),
-        (b"\xff\xfe{}", False, 400),
-        (b"[1, 2]", False, 400),
-        (b"", False, 400),
-        (json.dumps({"event_name": "user_send_text"}).encode(), False, 400),  # no timestamp
-        (json.dumps({"timestamp": TIMESTAMP}).encode(), True, 400),  # no event name
-        (json.dumps({"event_name": "user_send_text", "timestamp": TIMESTAMP}).encode(), True, 400),
+        # Badly signed: refused before the body is parsed, whatever the body is.
+        ("{oops", False, 403),
+        (b"\xff\xfe{}", False, 403),
+        ("[1, 2]", False, 403),
+        ("", False, 403),
+        ('{"timestamp": "{ts}", "event_name": oops', False, 403),
+        ('{"event_name": "user_send_text"}', False, 403),  # no timestamp to sign with
+        ('{"timestamp": "{ts}"}', False, 403),
+        # Well signed but malformed: a 400 that says why.
+        ('{"timestamp": "{ts}", "event_name": oops', True, 400),
+        ('{"timestamp": "{ts}"}', True, 400),  # no event name
+        ('{"event_name": "user_send_text", "timestamp": "{ts}"}', True, 400),  # no sender
+        ('{"timestamp": "{ts}", "timestamp": "1"}', True, 400),  # the parsed one is unsigned
         (
-            json.dumps({**text_event("x", "m"), "message": {"text": 5}}).encode(),
+            '{"timestamp": "{ts}", "event_name": "user_send_text", "message": {"text": 5}}',
             True,
             400,
         ),
-        (json.dumps({"timestamp": TIMESTAMP}).encode(), False, 403),  # bad signature wins
     ],
 )
-async def test_malformed_bodies_get_400(hook, fake, raw, signed, status):
+async def test_bad_signatures_403_before_parsing_and_malformed_signed_bodies_400(
+    hook, fake, body, signed, status
+):
+    timestamp = now_ms()
+    raw = body if isinstance(body, bytes) else body.replace("{ts}", timestamp).encode()
     signature = "mac=" + "1" * 64
     if signed:
-        signature = "mac=" + expected_signature(APP_ID, raw, TIMESTAMP, OA_SECRET)
+        signature = "mac=" + expected_signature(APP_ID, raw, timestamp, OA_SECRET)
     answer, body = await hook.post(raw=raw, signature=signature)
     assert answer == status
     if status == 400:
@@ -325,15 +351,18 @@ async def test_media_gets_a_polite_text_only_reply(hook, fake, event):
 
 
 async def test_follow_gets_the_welcome_once(hook, fake):
+    payload = follow_event()
     for _ in range(2):  # Zalo redelivers
-        assert (await hook.post(follow_event()))[0] == 200
+        assert (await hook.post(payload))[0] == 200
     await hook.settle()
     assert fake.texts() == [WELCOME]
 
 
 @pytest.mark.parametrize("name", ["unfollow", "user_seen_message", "oa_send_text", "new_thing"])
 async def test_other_events_are_ignored(hook, fake, name):
-    payload = follow_event(name) if name == "unfollow" else {"event_name": name, "timestamp": "1"}
+    payload = (
+        follow_event(name) if name == "unfollow" else {"event_name": name, "timestamp": now_ms()}
+    )
     assert await hook.post(payload) == (200, {"status": "ok"})
     await hook.settle()
     assert hook.bot.messages == [] and fake.requests == []
@@ -409,12 +438,12 @@ async def test_a_failing_refresh_is_retried_and_the_reply_delivered_later(hook, 
     fake.refresh_failures = 4  # all three tries of the first round, one of the next
     await hook.post(text_event("Thời hạn giải quyết?", "msg-r1"))
     await hook.settle()
-    assert fake.delivered == [] and hook.channel.client.pending == 1
+    assert fake.delivered == [] and hook.channel.outbox.pending() == 1
     assert "pending" in caplog.text
     [reply] = await fake.wait_delivered(1)
     assert reply["text"] == "Trả lời: Thời hạn giải quyết?" and reply["token"] == "access-1"
     assert len(fake.refreshes()) == 5 and fake.reused_refresh == []
-    assert hook.channel.client.pending == 0
+    await drained(hook.channel.outbox)
 
 
 async def test_replies_waiting_for_retry_keep_their_order(hook, fake):
@@ -500,7 +529,7 @@ async def test_a_channel_without_secret_refuses_everything(database_url, fake):
     try:
         payload = text_event("Chào", "msg-nosecret")
         body = json.dumps(payload, ensure_ascii=False).encode()
-        signature = "mac=" + expected_signature(APP_ID, body, TIMESTAMP, "")
+        signature = "mac=" + expected_signature(APP_ID, body, payload["timestamp"], "")
         assert (await webhook.post(raw=body, signature=signature))[0] == 403
     finally:
         await webhook.stop()
@@ -602,3 +631,74 @@ def test_from_credentials_falls_back_to_the_environment(monkeypatch):
         assert ZaloInput.name() == "zalo" and channel.get_output_channel().name() == "zalo"
     finally:
         get_settings.cache_clear()
+
+
+# --- signature before parsing, replays, the outbox across a restart -------------------------
+
+
+async def test_a_malformed_body_with_a_bad_signature_is_refused_before_parsing(
+    hook, fake, monkeypatch
+):
+    import assistant.channels.zalo as zalo
+
+    parsed: List[bytes] = []
+    monkeypatch.setattr(zalo, "load_payload", lambda body, signed: parsed.append(body))
+    raw = ('{"timestamp": "' + now_ms() + '", "event_name": "user_send_text", oops').encode()
+    status, body = await hook.post(raw=raw, signature="mac=" + "0" * 64)
+    assert (status, body) == (403, {"error": "forbidden"})  # not 400: nothing was parsed
+    assert parsed == [] and hook.bot.messages == [] and fake.requests == []
+
+
+@pytest.mark.parametrize("shift, status", [(-301, 403), (301, 403), (-3600, 403), (-250, 200)])
+async def test_events_signed_outside_the_replay_window_are_refused(
+    hook, fake, caplog, shift, status
+):
+    caplog.set_level(logging.DEBUG)
+    text = "CCCD của tôi 079203001234"
+    payload = text_event(text, f"msg-replay{shift}", timestamp=now_ms(shift))
+    answer, body = await hook.post(payload)  # correctly signed, timestamp included
+    assert answer == status
+    await hook.settle()
+    if status == 403:
+        assert body == {"error": "stale_event"}
+        assert hook.bot.messages == [] and fake.requests == []
+        assert "replay window" in caplog.text
+    else:
+        assert hook.bot.texts == [text]
+    for leak in (text, "079203001234", USER):
+        assert leak not in caplog.text
+
+
+async def test_the_replay_window_is_a_setting(database_url, fake, monkeypatch):
+    monkeypatch.setenv("ZALO_REPLAY_WINDOW", "60")
+    get_settings.cache_clear()
+    webhook = await Webhook(make_channel(fake), Bot()).start()
+    try:
+        assert webhook.channel.replay_window == 60
+        old = text_event("Chào", "msg-w1", timestamp=now_ms(-120))
+        assert (await webhook.post(old))[0] == 403
+        fresh = text_event("Chào", "msg-w2", timestamp=now_ms(-30))
+        assert (await webhook.post(fresh))[0] == 200
+    finally:
+        await webhook.stop()
+
+
+async def test_replies_pending_when_the_server_stops_are_sent_after_it_restarts(database_url, fake):
+    slow = RetryPolicy(max_attempts=8, base_delay=0.3, max_delay=0.3, poll=0.05)
+    first = await Webhook(make_channel(fake, retry=slow), Bot()).start()
+    fake.send_failures = 10**6
+    await first.post(text_event("một", "msg-s1"))
+    await first.settle()  # one turn at a time: two concurrent turns may answer in any order
+    await first.post(text_event("hai", "msg-s2"))
+    await first.settle()
+    await first.stop()  # the process ends with both replies unsent
+    assert first.channel.outbox.pending() == 2 and fake.delivered == []
+    fake.send_failures = 0
+    second = await Webhook(make_channel(fake), Bot()).start()  # no new message needed
+    try:
+        await fake.wait_delivered(2)
+        await drained(second.channel.outbox)
+        await asyncio.sleep(0.2)
+        assert fake.texts() == ["Trả lời: một", "Trả lời: hai"]
+    finally:
+        await second.stop()

@@ -6,7 +6,14 @@ from pathlib import Path
 
 from aiohttp import web
 
-from assistant.web.admin import views_admin, views_auth, views_content, views_faq, views_models
+from assistant.web.admin import (
+    views_admin,
+    views_auth,
+    views_content,
+    views_faq,
+    views_models,
+    views_outbox,
+)
 from assistant.web.admin.render import flash_messages
 from assistant.web.admin.security import require_session, security_headers
 
@@ -16,7 +23,7 @@ MIDDLEWARES = (security_headers, flash_messages, require_session)
 
 def add_admin(app: web.Application) -> None:
     """Routes under /admin; the middlewares leave every other path alone."""
-    for module in (views_auth, views_faq, views_content, views_models, views_admin):
+    for module in (views_auth, views_faq, views_content, views_models, views_outbox, views_admin):
         app.router.add_routes(module.routes)
     app.router.add_static("/admin/static/", STATIC)
 
