@@ -237,12 +237,24 @@ def server_commands(
     rasa_host: str,
     endpoints: Path,
     token: str | None,
+    action_host: str | None = None,
+    cors_origins: Tuple[str, ...] | None = None,
 ) -> dict:
-    """The command lines of the three servers (`assistant run`, and the end-to-end tests)."""
+    """The command lines of the three servers (`assistant run`, and the end-to-end tests).
+
+    ``action_host`` and ``cors_origins`` default to the ACTION_HOST and RASA_CORS_ORIGINS
+    settings.
+    """
+    settings = get_settings()
+    action_host = action_host or settings.action_host
+    cors_origins = settings.rasa_cors_origins if cors_origins is None else cors_origins
     return {
-        "actions": rasa_command(
-            "run", "actions", "--actions", "actions", "--port", str(action_port)
-        ),
+        # rasa-sdk 3.6 has no --interface option: it binds to $SANIC_HOST (default 0.0.0.0).
+        "actions": [
+            "env",
+            f"SANIC_HOST={action_host}",
+            *rasa_command("run", "actions", "--actions", "actions", "--port", str(action_port)),
+        ],
         "rasa": rasa_command(
             "run",
             "--model",
@@ -259,8 +271,8 @@ def server_commands(
             "credentials.yml",
             "--endpoints",
             str(endpoints),
-            "--cors",
-            "*",
+            # No CORS unless origins are configured: the portal calls Rasa server-side.
+            *(["--cors", *cors_origins] if cors_origins else []),
         ),
         "web": [sys.executable, "-m", "assistant.cli", "web"],
     }

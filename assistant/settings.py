@@ -58,6 +58,10 @@ class Settings:
     admin_cookie_secure: bool
     login_max_failures: int
     login_window_seconds: int
+    action_host: str
+    action_timeout: float
+    rasa_cors_origins: tuple
+    portal_allowed_origins: tuple
 
 
 @lru_cache(maxsize=1)
@@ -130,4 +134,18 @@ def get_settings() -> Settings:
         # Failed logins per account and per address within the window before a pause.
         login_max_failures=int(_env("LOGIN_MAX_FAILURES", "5")),
         login_window_seconds=int(_env("LOGIN_WINDOW_SECONDS", "900")),
+        # The action server has no authentication: loopback unless it must sit elsewhere.
+        action_host=_env("ACTION_HOST", "127.0.0.1"),
+        # Seconds Rasa waits for one action call before the citizen gets an apology.
+        action_timeout=float(_env("ACTION_TIMEOUT", "5")),
+        # Origins allowed to call Rasa from a browser (empty: no CORS at all; the portal
+        # forwards /api/chat to Rasa server-side), and pages of other origins that may embed
+        # the portal's widget (empty: the portal's own pages only).
+        rasa_cors_origins=_origins(_env("RASA_CORS_ORIGINS", "")),
+        portal_allowed_origins=_origins(_env("PORTAL_ALLOWED_ORIGINS", "")),
     )
+
+
+def _origins(value: str) -> tuple:
+    """A comma-separated list of origins (``https://host[:port]``), without trailing slashes."""
+    return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
