@@ -21,7 +21,6 @@ import argparse
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.supervise import Supervisor
 from assistant.training.cli import cli_actor, live_model, rasa_command
 
 logger = logging.getLogger("assistant")
@@ -305,41 +305,21 @@ def cmd_run(_: argparse.Namespace) -> int:
         endpoints=_endpoints_file(),
         token=token,
     )
-    children = {
-        name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env) for name, cmd in commands.items()
-    }
+    supervisor = Supervisor(commands, cwd=PROJECT_ROOT, env=env)
+    supervisor.start()
     threading.Thread(target=_warm_up, args=(settings.rasa_port,), daemon=True).start()
     print(
         f"Portal: http://{settings.web_host}:{settings.web_port}  "
         f"Staff app: http://{settings.web_host}:{settings.web_port}/admin  "
         f"REST: http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook  (Ctrl-C stops)"
     )
-    stopping = False
-
-    def stop(*_args) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    print(f"{name} stopped with code {child.returncode}; stopping the rest")
-                    stopping = True
-            time.sleep(0.5)
-    finally:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for child in children.values():
-            try:
-                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                child.kill()
-    return 0
+    signal.signal(signal.SIGINT, supervisor.stop)
+    signal.signal(signal.SIGTERM, supervisor.stop)
+    # A crashed server is restarted; only a crash loop or Ctrl-C stops them all.
+    code = supervisor.run()
+    if code:
+        print("A server keeps crashing: everything was stopped (see the log above)")
+    return code
 
 
 def _warm_up(rasa_port: int) -> None:

@@ -8,7 +8,10 @@ Differences from ``rasa.core.channels.rest.RestInput`` (same URL, same reply for
 - if the bot produced nothing (action server or database down, an exception) or takes longer
   than ``REPLY_TIMEOUT`` seconds, the citizen gets an apology instead of silence; a slow turn
   keeps running in the background so nothing the citizen said is lost;
-- message text is never written to logs (it may hold phone or ID numbers).
+- message text is never written to logs (it may hold phone or ID numbers);
+- a call to the action server gives up after ``ACTION_TIMEOUT`` seconds (Rasa's own limit is
+  5 minutes), so a hung action server costs the citizen seconds, and the whole reply wait
+  (``REPLY_TIMEOUT``) stays for slow turns such as the first ones after a start.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from assistant.privacy import install_access_log_redaction
+from assistant.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,23 @@ EMPTY_PROMPT = (
     "Anh/Chị chưa nhập nội dung. Anh/Chị có thể hỏi tôi về giấy tờ, lệ phí, thời gian "
     "hoặc nơi nộp hồ sơ của một thủ tục hành chính."
 )
+
+
+def limit_action_calls(seconds: float) -> None:
+    """Make every custom-action call in this Rasa process give up after ``seconds``.
+
+    Rasa 3.6 has no setting for it: ``RemoteAction.run`` passes the module constant
+    ``DEFAULT_REQUEST_TIMEOUT`` (300 s) to each request, and ``endpoints.yml`` keys do not
+    reach the request. That constant is used there and nowhere else in the module, so
+    replacing it is the narrowest change. A timed-out call ends the turn without a reply,
+    which the channels answer with the apology.
+    """
+    from rasa.core.actions import action
+
+    if not hasattr(action, "DEFAULT_REQUEST_TIMEOUT"):  # pragma: no cover - another Rasa
+        logger.warning("Cannot limit action calls: this Rasa version has no such constant")
+        return
+    action.DEFAULT_REQUEST_TIMEOUT = seconds
 
 
 def _bad_request(reason: str) -> HTTPResponse:
@@ -86,6 +107,7 @@ class PortalRestInput(InputChannel):
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> PortalRestInput:
         credentials = credentials or {}
         timeout = credentials.get("reply_timeout") or os.environ.get("REPLY_TIMEOUT") or 20
+        limit_action_calls(get_settings().action_timeout)
         return cls(float(timeout))
 
     def __init__(self, reply_timeout: float = 20.0) -> None:
