@@ -306,6 +306,8 @@ def cmd_run(_: argparse.Namespace) -> int:
         token=token,
     )
     supervisor = Supervisor(commands, cwd=PROJECT_ROOT, env=env)
+    signal.signal(signal.SIGINT, supervisor.stop)
+    signal.signal(signal.SIGTERM, supervisor.stop)
     supervisor.start()
     threading.Thread(target=_warm_up, args=(settings.rasa_port,), daemon=True).start()
     print(
@@ -313,8 +315,6 @@ def cmd_run(_: argparse.Namespace) -> int:
         f"Staff app: http://{settings.web_host}:{settings.web_port}/admin  "
         f"REST: http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook  (Ctrl-C stops)"
     )
-    signal.signal(signal.SIGINT, supervisor.stop)
-    signal.signal(signal.SIGTERM, supervisor.stop)
     # A crashed server is restarted; only a crash loop or Ctrl-C stops them all.
     code = supervisor.run()
     if code:
