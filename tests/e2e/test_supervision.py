@@ -1,5 +1,6 @@
 """`assistant run` itself, on free loopback ports: a crashed action server is restarted, a frozen
-one costs the citizen seconds (ACTION_TIMEOUT), and SIGTERM stops everything."""
+one costs the citizen seconds (ACTION_TIMEOUT), Rasa allows no cross-origin calls by default,
+and SIGTERM stops everything."""
 
 from __future__ import annotations
 
@@ -127,6 +128,20 @@ def test_a_frozen_action_server_costs_the_citizen_seconds_not_twenty(stack):
     # Thawed, it answers again; the supervisor left it alone (a stop is not an exit).
     assert APOLOGY not in ask(stack["ports"], QUESTION, "after-thaw")
     assert action_server_pid(stack["run"]) == pid
+
+
+def test_rasa_allows_no_cross_origin_calls_by_default(stack):
+    url = f"http://127.0.0.1:{stack['ports']['rasa']}/webhooks/rest/webhook"
+    headers = {"Origin": "https://evil.example"}
+    preflight = requests.options(
+        url, headers={**headers, "Access-Control-Request-Method": "POST"}, timeout=30
+    )
+    reply = requests.post(
+        url, json={"sender": "cors", "message": "xin chào"}, headers=headers, timeout=60
+    )
+    assert reply.status_code == 200
+    for response in (preflight, reply):
+        assert "Access-Control-Allow-Origin" not in response.headers
 
 
 def test_sigterm_stops_everything_cleanly(stack):
