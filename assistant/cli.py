@@ -22,7 +22,6 @@ import argparse
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.supervise import Supervisor
 from assistant.training.cli import cli_actor, live_model, rasa_command
 
 logger = logging.getLogger("assistant")
@@ -246,12 +246,24 @@ def server_commands(
     rasa_host: str,
     endpoints: Path,
     token: str | None,
+    action_host: str | None = None,
+    cors_origins: Tuple[str, ...] | None = None,
 ) -> dict:
-    """The command lines of the three servers (`assistant run`, and the end-to-end tests)."""
+    """The command lines of the three servers (`assistant run`, and the end-to-end tests).
+
+    ``action_host`` and ``cors_origins`` default to the ACTION_HOST and RASA_CORS_ORIGINS
+    settings.
+    """
+    settings = get_settings()
+    action_host = action_host or settings.action_host
+    cors_origins = settings.rasa_cors_origins if cors_origins is None else cors_origins
     return {
-        "actions": rasa_command(
-            "run", "actions", "--actions", "actions", "--port", str(action_port)
-        ),
+        # rasa-sdk 3.6 has no --interface option: it binds to $SANIC_HOST (default 0.0.0.0).
+        "actions": [
+            "env",
+            f"SANIC_HOST={action_host}",
+            *rasa_command("run", "actions", "--actions", "actions", "--port", str(action_port)),
+        ],
         "rasa": rasa_command(
             "run",
             "--model",
@@ -268,8 +280,8 @@ def server_commands(
             "credentials.yml",
             "--endpoints",
             str(endpoints),
-            "--cors",
-            "*",
+            # No CORS unless origins are configured: the portal calls Rasa server-side.
+            *(["--cors", *cors_origins] if cors_origins else []),
         ),
         "web": [sys.executable, "-m", "assistant.cli", "web"],
     }
@@ -302,41 +314,21 @@ def cmd_run(_: argparse.Namespace) -> int:
         endpoints=_endpoints_file(),
         token=token,
     )
-    children = {
-        name: subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env) for name, cmd in commands.items()
-    }
+    supervisor = Supervisor(commands, cwd=PROJECT_ROOT, env=env)
+    signal.signal(signal.SIGINT, supervisor.stop)
+    signal.signal(signal.SIGTERM, supervisor.stop)
+    supervisor.start()
     threading.Thread(target=_warm_up, args=(settings.rasa_port,), daemon=True).start()
     print(
         f"Portal: http://{settings.web_host}:{settings.web_port}  "
         f"Staff app: http://{settings.web_host}:{settings.web_port}/admin  "
         f"REST: http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook  (Ctrl-C stops)"
     )
-    stopping = False
-
-    def stop(*_args) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    print(f"{name} stopped with code {child.returncode}; stopping the rest")
-                    stopping = True
-            time.sleep(0.5)
-    finally:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for child in children.values():
-            try:
-                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                child.kill()
-    return 0
+    # A crashed server is restarted; only a crash loop or Ctrl-C stops them all.
+    code = supervisor.run()
+    if code:
+        print("A server keeps crashing: everything was stopped (see the log above)")
+    return code
 
 
 def _warm_up(rasa_port: int) -> None:

@@ -66,6 +66,10 @@ class Settings:
     outbox_retry_max_seconds: float
     outbox_poll_seconds: float
     zalo_replay_window: int
+    action_host: str
+    action_timeout: float
+    rasa_cors_origins: tuple
+    portal_allowed_origins: tuple
 
 
 @lru_cache(maxsize=1)
@@ -158,4 +162,18 @@ def get_settings() -> Settings:
         outbox_poll_seconds=float(_env("OUTBOX_POLL_SECONDS", "5")),
         # A signed Zalo event whose timestamp is further than this from now is refused.
         zalo_replay_window=int(_env("ZALO_REPLAY_WINDOW", "300")),
+        # The action server has no authentication: loopback unless it must sit elsewhere.
+        action_host=_env("ACTION_HOST", "127.0.0.1"),
+        # Seconds Rasa waits for one action call before the citizen gets an apology.
+        action_timeout=float(_env("ACTION_TIMEOUT", "5")),
+        # Origins allowed to call Rasa from a browser (empty: no CORS at all; the portal
+        # forwards /api/chat to Rasa server-side), and pages of other origins that may embed
+        # the portal's widget (empty: the portal's own pages only).
+        rasa_cors_origins=_origins(_env("RASA_CORS_ORIGINS", "")),
+        portal_allowed_origins=_origins(_env("PORTAL_ALLOWED_ORIGINS", "")),
     )
+
+
+def _origins(value: str) -> tuple:
+    """A comma-separated list of origins (``https://host[:port]``), without trailing slashes."""
+    return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())

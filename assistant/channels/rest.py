@@ -12,6 +12,9 @@ Differences from ``rasa.core.channels.rest.RestInput`` (same URL, same reply for
 - the client's network address goes to the actions in the metadata (``client_address``), for
   the per-address verification limit: the socket's peer, ``X-Forwarded-For`` from a trusted
   proxy, or the address the portal read, believed only with the portal's bearer token.
+- a call to the action server gives up after ``ACTION_TIMEOUT`` seconds (Rasa's own limit is
+  5 minutes), so a hung action server costs the citizen seconds, and the whole reply wait
+  (``REPLY_TIMEOUT``) stays for slow turns such as the first ones after a start.
 """
 
 from __future__ import annotations
@@ -44,6 +47,23 @@ EMPTY_PROMPT = (
     "Anh/Chị chưa nhập nội dung. Anh/Chị có thể hỏi tôi về giấy tờ, lệ phí, thời gian "
     "hoặc nơi nộp hồ sơ của một thủ tục hành chính."
 )
+
+
+def limit_action_calls(seconds: float) -> None:
+    """Make every custom-action call in this Rasa process give up after ``seconds``.
+
+    Rasa 3.6 has no setting for it: ``RemoteAction.run`` passes the module constant
+    ``DEFAULT_REQUEST_TIMEOUT`` (300 s) to each request, and ``endpoints.yml`` keys do not
+    reach the request. That constant is used there and nowhere else in the module, so
+    replacing it is the narrowest change. A timed-out call ends the turn without a reply,
+    which the channels answer with the apology.
+    """
+    from rasa.core.actions import action
+
+    if not hasattr(action, "DEFAULT_REQUEST_TIMEOUT"):  # pragma: no cover - another Rasa
+        logger.warning("Cannot limit action calls: this Rasa version has no such constant")
+        return
+    action.DEFAULT_REQUEST_TIMEOUT = seconds
 
 
 def _bad_request(reason: str) -> HTTPResponse:
@@ -104,6 +124,7 @@ class PortalRestInput(InputChannel):
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> PortalRestInput:
         credentials = credentials or {}
         timeout = credentials.get("reply_timeout") or os.environ.get("REPLY_TIMEOUT") or 20
+        limit_action_calls(get_settings().action_timeout)
         return cls(float(timeout))
 
     def __init__(self, reply_timeout: float = 20.0) -> None:

@@ -1,7 +1,8 @@
 """The demo portal page (aiohttp) with a chat box that talks to Rasa's REST channel.
 
 The page calls ``/api/chat`` on this server, which forwards to Rasa; the browser therefore
-needs no CORS, and when Rasa is down the citizen still gets a polite apology.
+needs no CORS on Rasa, and when Rasa is down the citizen still gets a polite apology. Pages of
+the origins in PORTAL_ALLOWED_ORIGINS may embed the widget too (assistant/web/cors.py).
 """
 
 from __future__ import annotations
@@ -82,9 +83,11 @@ async def housekeeping(app: web.Application):
 
 def create_app(rasa_url: str | None = None) -> web.Application:
     from assistant.web.admin.app import add_admin, middlewares
+    from assistant.web.cors import add_cors
 
     app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=middlewares)
     app["rasa_url"] = (rasa_url or get_settings().rasa_url).rstrip("/")
+    add_cors(app, get_settings().portal_allowed_origins)
 
     async def client(app: web.Application):
         app["http"] = aiohttp.ClientSession()

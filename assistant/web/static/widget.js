@@ -2,9 +2,11 @@
  *
  *   <script src="https://host/static/widget.js" data-endpoint="https://host/api/chat" defer></script>
  *
- * data-endpoint  defaults to the script's origin + "/api/chat"; a Rasa REST webhook URL
+ * data-endpoint  defaults to the script's origin + "/api/chat", so a page of another origin talks
+ *                to the portal it loaded the widget from; the portal must list that page's
+ *                origin in PORTAL_ALLOWED_ORIGINS. A Rasa REST webhook URL
  *                (…/webhooks/rest/webhook) works too: same JSON, but Rasa must allow the page's
- *                origin (`rasa run --cors`).
+ *                origin (RASA_CORS_ORIGINS).
  * data-open      "true" opens the panel on a first visit; later the citizen's choice is kept.
  *
  * Safety: message text reaches the page only through textContent. The only markup built from
@@ -264,6 +266,7 @@
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ sender: sender, message: message }),
+        credentials: "omit", // the chat needs no cookie; the staff session never rides along
         signal: controller.signal,
       });
       const replies = await response.json();
