@@ -25,6 +25,7 @@ from assistant.inbox import grouping
 from assistant.privacy import mask_personal_numbers
 from assistant.sender_hash import sender_hash
 from assistant.settings import PROJECT_ROOT
+from assistant.training.heldout import held_out_index, refusal
 
 DECISIONS = ("paraphrase", "faq", "alias", "noise")
 REASONS = ("fallback", "out_of_scope", "faq_inactive", "faq_ungrounded")
@@ -235,9 +236,13 @@ class InboxRepository:
                 )
             )
         )
-        created = []
+        created, refused = [], []
         for text in texts:
             if text in existing:  # already taught and not retrained yet: once is enough
+                continue
+            overlap = held_out_index().too_close(text)
+            if overlap is not None:
+                refused.append(refusal(overlap))
                 continue
             example = TrainingExample(
                 intent=intent,
@@ -250,7 +255,7 @@ class InboxRepository:
             self.session.add(example)
             created.append(example)
         self.session.flush()
-        return {"intent": intent, "example_ids": [e.id for e in created]}
+        return {"intent": intent, "example_ids": [e.id for e in created], "refused": refused}
 
     def _faq(self, actor: str, question: str, answer: str, texts: List[str]) -> Dict[str, Any]:
         from assistant.faq.repository import (
@@ -300,6 +305,9 @@ class TrainingExampleRepository:
             raise InboxError("Câu mẫu không được để trống.")
         if len(cleaned) > MAX_TEXT:
             raise InboxError(f"Câu mẫu không được dài quá {MAX_TEXT} ký tự.")
+        overlap = held_out_index().too_close(cleaned)
+        if overlap is not None:  # the gate scores on it: taught, it would inflate the score
+            raise InboxError(refusal(overlap))
         example = TrainingExample(
             intent=intent,
             text=cleaned,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from assistant.db.models import TrainingExample
 from assistant.modelstore import FEATURE_CODE
 from assistant.settings import PROJECT_ROOT
+from assistant.training.heldout import held_out_index, refusal
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def staff_examples(
 ) -> Dict[str, List[str]]:
     """Example texts by intent, made safe, without duplicates of the data or of each other;
     rows under an intent the domain does not know are left out (the model could not answer
-    them)."""
+    them), and so are near-copies of a sentence the candidate is scored on."""
     out: Dict[str, List[str]] = {}
     seen = set(existing)
     for row in rows:
@@ -85,6 +86,10 @@ def staff_examples(
                 logger.warning(
                     "Training example %s: unknown intent %r left out", row.id, row.intent
                 )
+            continue
+        overlap = held_out_index().too_close(text)
+        if overlap is not None:  # filed before the check, or the scored sets grew since
+            logger.warning("Training example %s left out: %s", row.id, refusal(overlap))
             continue
         seen.add(text)
         out.setdefault(row.intent, []).append(text)

@@ -25,6 +25,7 @@ from assistant.inbox.repository import (
     trainable_intents,
 )
 from assistant.sender_hash import sender_hash
+from assistant.settings import PROJECT_ROOT
 
 KHAI_SINH = "1.001193"  # Đăng ký khai sinh, in data/catalog/seed.yml
 
@@ -147,7 +148,11 @@ def test_paraphrase_creates_one_example_per_distinct_text(database_url):
         rows = list(s.scalars(select(UnansweredMessage)))
         assert {r.status for r in rows} == {"paraphrase"}
         assert all(r.resolved_by == "lan" and r.resolved_at for r in rows)
-        assert rows[0].resolution == {"intent": "ask_fee", "example_ids": result["example_ids"]}
+        assert rows[0].resolution == {
+            "intent": "ask_fee",
+            "example_ids": result["example_ids"],
+            "refused": [],
+        }
         [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "inbox.paraphrase"))
         assert (entry.entity, entry.entity_id, entry.actor) == (
             "inbox",
@@ -343,3 +348,20 @@ def test_newest_first_within_the_grouping_window(database_url, monkeypatch):
     with session_scope() as s:
         groups = InboxRepository(s).groups()
     assert [g.count for g in groups] == [2] and old not in groups[0].ids
+
+
+def test_a_near_copy_of_a_scored_sentence_is_refused_with_the_reason(database_url):
+    from assistant.training.heldout import file_sentences, syllables
+
+    held = PROJECT_ROOT / "tests" / "nlu_eval" / "heldout.yml"
+    sentence = next(s for s in file_sentences(held) if len(syllables(s)) >= 6)
+    with session_scope() as s:
+        with pytest.raises(InboxError, match="quá giống") as refused:
+            TrainingExampleRepository(s).add("lan", "ask_fee", sentence + " ạ")
+        assert sentence in str(refused.value)
+        assert TrainingExampleRepository(s).count() == 0
+    ids = [record(t, intent="ask_fee", reason="fallback") for t in (sentence, "phí làm hộ chiếu")]
+    with session_scope() as s:
+        result = InboxRepository(s).resolve("lan", ids, "paraphrase", intent="ask_fee")
+        assert len(result["example_ids"]) == 1 and len(result["refused"]) == 1
+        assert [e.text for e in TrainingExampleRepository(s).list()] == ["phí làm hộ chiếu"]

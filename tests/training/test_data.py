@@ -100,3 +100,19 @@ def test_safe_text():
     assert safe_text("[cccd](procedure) ở đâu\n(gấp)") == "cccd procedure ở đâu gấp"
     assert safe_text("   ") == ""
     assert safe_text("- # hỏi giờ làm việc") == "hỏi giờ làm việc"
+
+
+def test_a_staff_sentence_that_copies_a_scored_one_is_left_out(database_url, tmp_path):
+    from assistant.training.heldout import file_sentences, syllables
+
+    held = PROJECT_ROOT / "tests" / "nlu_eval" / "heldout.yml"
+    sentence = next(s for s in file_sentences(held) if len(syllables(s)) >= 6)
+    with session_scope() as session:  # filed before the check existed
+        session.add(TrainingExample(intent="ask_fee", text=sentence))
+        session.add(TrainingExample(intent="ask_fee", text="phí làm thẻ bảo hiểm y tế gấp"))
+        session.flush()
+        target = build_training_data(session, tmp_path / "data")
+    examples = yaml.safe_load((target / "staff_examples.yml").read_text(encoding="utf-8"))
+    assert examples["nlu"] == [
+        {"intent": "ask_fee", "examples": "- phí làm thẻ bảo hiểm y tế gấp\n"}
+    ]
