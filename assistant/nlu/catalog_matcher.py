@@ -186,6 +186,7 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
     def process(self, messages: List[Message]) -> List[Message]:
         matcher = self.matcher()
         for message in messages:
+            _prefer_patterns(message)
             text = message.get(TEXT)
             if not matcher or not text:
                 continue
@@ -210,3 +211,23 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
             ]
             message.set(ENTITIES, kept + self.add_extractor_name(found), add_to_output=True)
         return messages
+
+
+def _prefer_patterns(message: Message) -> None:
+    """A span a regex found (a dossier code, the phone's last digits) is given once: DIET's
+    guess of the same entity over the same text is dropped, so a slot gets one value."""
+    entities = message.get(ENTITIES, [])
+    patterned = [e for e in entities if e.get("extractor") == "RegexEntityExtractor"]
+    if not patterned:
+        return
+    kept = [
+        e
+        for e in entities
+        if e.get("extractor") == "RegexEntityExtractor"
+        or not any(
+            e.get("entity") == p.get("entity") and e["start"] < p["end"] and p["start"] < e["end"]
+            for p in patterned
+        )
+    ]
+    if len(kept) != len(entities):
+        message.set(ENTITIES, kept, add_to_output=True)

@@ -81,6 +81,20 @@ def test_component_replaces_overlapping_guesses_of_the_same_span(seeded_database
     assert any(e["extractor"] == "CatalogEntityExtractor" for e in entities)
 
 
+def test_a_code_found_by_its_pattern_is_given_once(seeded_database):
+    component = CatalogEntityExtractor({"refresh_seconds": 0})
+    text = "mã số trên phiếu hẹn là 000.00.27.H13-240116-0005"
+    start = text.index("000")
+    regex = {"entity": "dossier_code", "start": start, "end": len(text),
+             "value": text[start:], "extractor": "RegexEntityExtractor"}  # fmt: skip
+    diet = {**regex, "start": start + 4, "extractor": "DIETClassifier", "value": text[start + 4 :]}
+    elsewhere = {"entity": "phone_last4", "start": 0, "end": 2, "value": "mã",
+                 "extractor": "DIETClassifier"}  # fmt: skip
+    message = Message(data={"text": text, "entities": [regex, diet, elsewhere]})
+    component.process([message])
+    assert message.get("entities") == [regex, elsewhere]
+
+
 def test_component_without_a_database_extracts_nothing_and_does_not_fail(monkeypatch):
     from assistant.settings import get_settings
 
