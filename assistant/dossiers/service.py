@@ -9,7 +9,6 @@ dossier dates are local time.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from assistant.db.session import session_scope
 from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.statuses import DossierStatus, parse_status
 from assistant.privacy import mask_name
+from assistant.sender_hash import sender_hash
 from assistant.settings import get_settings
 
 
@@ -50,12 +50,10 @@ class Outcome:
 
 
 def _key(scope: str, value: str) -> str:
-    return hashlib.sha256(f"{scope}:{value}".encode()).hexdigest()
-
-
-def address_key(address: str, secret: str) -> str:
-    """A client address as stored: keyed, so the table cannot be tested against all IPv4s."""
-    return hmac.new(secret.encode(), f"address:{address}".encode(), hashlib.sha256).hexdigest()
+    """A sender id, dossier code or client address as stored: keyed with the sender-hash
+    secret (``SENDER_HASH_SECRET`` or ``var/sender_hash.key``), so the table cannot be tested
+    against guessable platform ids or every IPv4 address."""
+    return sender_hash(f"{scope}:{value}")
 
 
 def expected_digits(phone: str, id_number: str | None, rule: str, count: int) -> str:
@@ -86,13 +84,10 @@ class DossierService:
         limit = settings.verification_max_failures
         keys = [("sender", _key("sender", sender), limit), ("code", _key("code", code), limit)]
         if address:
-            # Keyed with the database URL: every process that shares the table has it, and
-            # for a server database it holds the password, which a leaked dump does not.
-            secret = self.database_url or settings.database_url
             keys.append(
                 (
                     "address",
-                    address_key(address, secret),
+                    _key("address", address),
                     settings.verification_max_failures_per_address,
                 )
             )
