@@ -215,19 +215,33 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 def _prefer_patterns(message: Message) -> None:
     """A span a regex found (a dossier code, the phone's last digits) is given once: DIET's
-    guess of the same entity over the same text is dropped, so a slot gets one value."""
+    guess of the same entity over the same text is dropped, and so is a shorter pattern match
+    inside a longer one ("0005", the end of the code "000.00.27.H13-240116-0005", is not the
+    phone's last digits), so a slot gets one value and the right one."""
     entities = message.get(ENTITIES, [])
     patterned = [e for e in entities if e.get("extractor") == "RegexEntityExtractor"]
     if not patterned:
         return
-    kept = [
-        e
-        for e in entities
-        if e.get("extractor") == "RegexEntityExtractor"
-        or not any(
-            e.get("entity") == p.get("entity") and e["start"] < p["end"] and p["start"] < e["end"]
-            for p in patterned
-        )
-    ]
+
+    def shadowed(e: Dict[str, Any]) -> bool:
+        for p in patterned:
+            if p is e:
+                continue
+            if e.get("extractor") != "RegexEntityExtractor":
+                if (
+                    e.get("entity") == p.get("entity")
+                    and e["start"] < p["end"]
+                    and p["start"] < e["end"]
+                ):
+                    return True
+            elif (
+                p["start"] <= e["start"]
+                and e["end"] <= p["end"]
+                and p["end"] - p["start"] > e["end"] - e["start"]
+            ):
+                return True
+        return False
+
+    kept = [e for e in entities if not shadowed(e)]
     if len(kept) != len(entities):
         message.set(ENTITIES, kept, add_to_output=True)

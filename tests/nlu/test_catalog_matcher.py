@@ -90,9 +90,15 @@ def test_a_code_found_by_its_pattern_is_given_once(seeded_database):
     diet = {**regex, "start": start + 4, "extractor": "DIETClassifier", "value": text[start + 4 :]}
     elsewhere = {"entity": "phone_last4", "start": 0, "end": 2, "value": "mã",
                  "extractor": "DIETClassifier"}  # fmt: skip
-    message = Message(data={"text": text, "entities": [regex, diet, elsewhere]})
+    tail = {"entity": "phone_last4", "start": len(text) - 4, "end": len(text), "value": "0005",
+            "extractor": "RegexEntityExtractor"}  # fmt: skip
+    message = Message(data={"text": text, "entities": [regex, diet, elsewhere, tail]})
     component.process([message])
     assert message.get("entities") == [regex, elsewhere]
+    alone = {**tail, "start": 0, "end": 4, "value": "0912"}  # digits of their own stay
+    message = Message(data={"text": "0912 là số cuối", "entities": [alone]})
+    component.process([message])
+    assert message.get("entities") == [alone]
 
 
 def test_component_without_a_database_extracts_nothing_and_does_not_fail(monkeypatch):
