@@ -181,9 +181,10 @@ def main() -> None:
                 print(f"  ✘ {row['id']} [{row['view']}] {row['asked'][:110]}")
                 print(f"      expected {_expected(row)}; got {row.get('decision')}")
         if args.fit:
-            from answer_fit import fit
+            from answer_fit import fit, search_rows
 
-            fit([r for r in all_rows if r["set"] == "dev"], url)
+            # The development set and the search benchmark's queries (README: which sets).
+            fit([r for r in all_rows if r["set"] == "dev"] + search_rows(), url)
     write_report("answer_eval", report)
 
 

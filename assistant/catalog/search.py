@@ -70,7 +70,43 @@ SYNONYMS = {
     "giai chap": "xoa dang ky bien phap bao dam",
     "tach so": "tach thua",
     "len tho cu": "chuyen muc dich su dung dat",
+    "dang kiem": "kiem dinh an toan ky thuat xe co gioi",
+    "visa": "thi thuc",
+    "e visa": "thi thuc dien tu",
+    "evisa": "thi thuc dien tu",
+    "nghi om": "che do om dau",
+    "cong chung bang": "chung thuc ban sao",
+    "cong chung ban sao": "chung thuc ban sao",
+    "cong chung giay to": "chung thuc ban sao",
+    "photo cong chung": "chung thuc ban sao",
+    "mo cong ty": "thanh lap cong ty",
+    "mo doanh nghiep": "thanh lap doanh nghiep",
+    "lap cong ty": "thanh lap cong ty",
+    "nop lai bien": "thu hoi bien so",
+    "tra lai bien": "thu hoi bien so",
+    "tra bien": "thu hoi bien so",
 }
+# What happened to a paper says which act is wanted: a lost one is re-issued ("cấp lại"), a
+# wrong entry corrected, an expiring permit extended. Matched as phrases, like SYNONYMS.
+EVENTS = {
+    "bi mat": "cap lai",
+    "lam mat": "cap lai",
+    "danh mat": "cap lai",
+    "that lac": "cap lai",
+    "ghi sai": "cai chinh dinh chinh sai sot",
+    "bi sai": "cai chinh dinh chinh sai sot",
+    "sai ten": "cai chinh dinh chinh sai sot",
+    "sai ngay": "cai chinh dinh chinh sai sot",
+    "sai nam": "cai chinh dinh chinh sai sot",
+    "sai thong tin": "cai chinh dinh chinh sai sot",
+    "het han": "gia han",
+    "chuyen dia diem": "thay doi dia chi dia diem",
+    "chuyen van phong": "thay doi dia chi tru so",
+    "chuyen tru so": "thay doi dia chi tru so",
+    "doi dia chi": "thay doi dia chi",
+}
+# "mất" opening a question is a loss ("mất bằng lái …"), unless it asks how long or how much.
+_LOST_NOT_BEFORE = frozenset("bao may thoi tien phi nhieu lau bn".split())
 
 K1, B = 1.2, 0.75
 ALIAS_PHRASE_BONUS = 6.0
@@ -160,10 +196,14 @@ def expand_synonyms(analysis: _Analysis) -> _Analysis:
     joined = " " + " ".join(analysis.syllables) + " "
     extra = [
         syllable
-        for phrase, wording in SYNONYMS.items()
+        for table in (SYNONYMS, EVENTS)
+        for phrase, wording in table.items()
         if f" {phrase} " in joined
         for syllable in wording.split()
     ]
+    s = analysis.syllables
+    if len(s) > 1 and s[0] == "mat" and s[1] not in _LOST_NOT_BEFORE and " bi mat " not in joined:
+        extra.extend(EVENTS["bi mat"].split())
     if " nuoc ngoai " not in joined and any(f" {p} " in joined for p in _FOREIGN_PHRASES):
         extra.extend(["nuoc", "ngoai"])
     if not extra:

@@ -97,3 +97,44 @@ def test_everyday_names_and_foreign_nationality_reach_the_catalog_wording():
     assert hits["M2"].coverage > hits["M1"].coverage
     plain = {h.code: h for h in index.search("đăng ký kết hôn", limit=2)}
     assert plain["M2"].coverage == plain["M1"].coverage
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [
+        ("mất bằng lái ô tô làm lại ở đâu", "R2"),
+        ("bằng lái bị mất thì sao", "R2"),
+        ("mat bang lai o to", "R2"),
+        ("giấy phép xây dựng hết hạn mà chưa khởi công", "X2"),
+        ("giấy khai sinh ghi sai năm sinh", "H2"),
+        ("công ty chuyển văn phòng sang quận khác", "C2"),
+    ],
+)
+def test_what_happened_to_a_paper_says_which_act(query, code):
+    """Lost → re-issue, expired → extension, a wrong entry → correction, a move → change."""
+    from assistant.catalog.search import Entry as E
+
+    index = CatalogIndex(
+        [
+            E("R1", "Đổi giấy phép lái xe"),
+            E("R2", "Cấp lại giấy phép lái xe"),
+            E("X1", "Cấp giấy phép xây dựng"),
+            E("X2", "Gia hạn giấy phép xây dựng"),
+            E("H1", "Đăng ký khai sinh"),
+            E("H2", "Thay đổi, cải chính, bổ sung thông tin hộ tịch"),
+            E("C1", "Đăng ký thành lập công ty"),
+            E("C2", "Đăng ký thay đổi địa chỉ trụ sở chính của công ty"),
+        ]
+    )
+    hits = {h.code: h for h in index.search(query, limit=8)}
+    rivals = [h for c, h in hits.items() if c[0] == code[0] and c != code]
+    assert code in hits and all(hits[code].coverage > h.coverage for h in rivals)
+
+
+def test_how_long_it_takes_is_not_a_loss():
+    from assistant.catalog.search import analyse_text, expand_synonyms
+
+    said = expand_synonyms(analyse_text("mất bao lâu thì có bằng lái")).syllables
+    assert "cap" not in said
+    lost = expand_synonyms(analyse_text("mất bằng lái")).syllables
+    assert lost[-2:] == ("cap", "lai")
