@@ -42,6 +42,13 @@ ABBREVIATIONS: Dict[str, str] = {
     "dky": "đăng ký",
     "dki": "đăng ký",
     "tp": "thành phố",
+    "cty": "công ty",
+    "tnhh": "trách nhiệm hữu hạn",
+    "tncn": "thu nhập cá nhân",
+    "tthn": "tình trạng hôn nhân",
+    "htx": "hợp tác xã",
+    "pccc": "phòng cháy chữa cháy",
+    "bds": "bất động sản",
     # teencode
     "ko": "không",
     "k": "không",
