@@ -150,10 +150,18 @@ def read_question(text: str, intent: str | None = None) -> QuestionType:
         kinds.pop("definition", None)  # "điều kiện là gì" asks the conditions
     if cued and aspect in _FACT_OVER_FRAME:
         kinds.pop("yes_no", None)  # "làm căn cước có mất phí không" asks the fee
+    if aspect == "fee" and _QUANTITY.search(plain):
+        # "100 m2 … bao nhiêu tiền", "xe 500 triệu … bao nhiêu": the sum depends on the case.
+        kinds.setdefault("calculation", 0)
     unanswerable = None
     if kinds:
         unanswerable = max(kinds, key=lambda k: (kinds[k], k != "yes_no"))
     return QuestionType(aspect, unanswerable, cued)
+
+
+# An area, a length or a sum of money given in the question (folded: "100m2", "100 m",
+# "3 sao", "500 trieu", "2 ty").
+_QUANTITY = re.compile(r"\b\d+(?: \d+)? ?(?:m2|m|met vuong|ha|hecta|sao|trieu|tr|ty|nghin|ngan)\b")
 
 
 _SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\n+")

@@ -93,6 +93,7 @@ EVENTS = {
     "lam mat": "cap lai",
     "danh mat": "cap lai",
     "that lac": "cap lai",
+    "danh roi": "cap lai",
     "ghi sai": "cai chinh dinh chinh sai sot",
     "bi sai": "cai chinh dinh chinh sai sot",
     "sai ten": "cai chinh dinh chinh sai sot",

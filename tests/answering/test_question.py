@@ -26,6 +26,10 @@ CASES = [
     ("trường hợp nào thì phải đăng ký lại khai sinh", "ask_procedure_overview", None, "legal"),
     ("tại sao phải nộp bản sao công chứng", "ask_documents", "documents", "policy"),
     ("còn lệ phí thì sao?", "ask_fee", "fee", None),
+    # A quantity in a fee question: the sum depends on the case.
+    ("chuyển 200m2 đất vườn lên thổ cư hết bao nhiêu tiền", "ask_fee", "fee", "calculation"),
+    ("mua xe 700 triệu thì trước bạ bao nhiêu", "ask_fee", "fee", "calculation"),
+    ("sao y 3 bản hết bao nhiêu tiền", "ask_fee", "fee", None),
 ]
 
 
