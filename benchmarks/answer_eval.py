@@ -171,6 +171,9 @@ def main() -> None:
                 "reliability": reliability(rows),
                 "wrong": [_example(r) for r in rows if r["outcome"] == "wrong"],
                 "missed": [_example(r) for r in rows if r["outcome"] == "missed"],
+                "clarified_without": [
+                    _example(r) for r in rows if r["outcome"] == "clarified_without"
+                ],
             }
             print(
                 f"  turn p50 {percentile(timings, 50):.0f} ms, p95 {percentile(timings, 95):.0f} ms"

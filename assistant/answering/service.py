@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 from assistant.answering.policy import Calibration, Scored, calibration, score_hits
 from assistant.answering.question import QuestionType, focus_of, read_question
-from assistant.catalog.search import STOPWORDS, analyse_text
+from assistant.catalog.query import STOPWORDS, analyse_text
 from assistant.catalog.service import CatalogService, get_service, order_choices
 
 # Intents that ask about a procedure (the NLU's reading before any FAQ match replaced it).

@@ -2,8 +2,8 @@
 
 Resolution is a search over the catalog, not an enumeration of names in NLU data, so a
 procedure imported or aliased a second ago is findable at once. Text is folded (no case, no
-diacritics), abbreviations are expanded ("gplx" → "giấy phép lái xe"), and each name is
-indexed as syllables, syllable pairs and underthesea words, scored with BM25. An alias or a
+diacritics), abbreviations are expanded ("gplx" → "giấy phép lái xe"; see ``query``), and
+each name is indexed as syllables and syllable pairs, scored with BM25. An alias or a
 name quoted whole in the question weighs most: that is how people name a procedure.
 """
 
@@ -11,26 +11,19 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Dict, Iterable, List, Sequence, Tuple
 
-from assistant.text.lexicon import expand_words
-from assistant.text.normalize import PROTECTED_RE, fold, nfc
-
-# Words that ask *about* a procedure rather than name one (folded). They still count inside
-# an alias phrase match, but never make a procedure look mentioned on their own.
-STOPWORDS = frozenset(
-    fold(w)
-    for w in """
-    thủ tục cần những gì giấy tờ lệ phí phí bao nhiêu tiền mất bao lâu thời gian nộp ở đâu
-    như thế nào sao làm muốn hỏi xin cho tôi em mình bạn anh chị ad admin ạ ơi vậy thì còn
-    được không có là của và các một thế nào bước hướng dẫn ạ nhé với giúp biết hiện nay
-    nay bây giờ ai đâu chỗ nơi nào khi bao giờ xong hả à nha đi phải rồi the này đó ấy
-    """.split()
+from assistant.catalog.query import (
+    STOPWORDS,
+    admits,
+    age_bounds,
+    age_said,
+    analyse_text,
+    expand_synonyms,
 )
+from assistant.text.normalize import fold
 
 # Head words that start half the names in the catalog: they say what kind of act it is, not
 # which procedure. They weigh a fraction of their IDF when a name's coverage is measured.
@@ -50,64 +43,6 @@ NAME_STOP = frozenset(
     của và các cho đối với theo tại hoặc trong khi được là có những một này về từ trên
     """.split()
 )
-# Everyday names of the things procedures are about, spelled as the catalog names them.
-# Added to a question that uses them, so "cấp lại sổ đỏ" also says what the names say.
-SYNONYMS = {
-    "so do": "giay chung nhan quyen su dung dat",
-    "so hong": "giay chung nhan quyen su dung dat quyen so huu nha o",
-    "bang lai": "giay phep lai xe",
-    "ho khau": "thuong tru",
-    "lay vo": "ket hon",
-    "lay chong": "ket hon",
-    "giay phep kinh doanh": "giay chung nhan dang ky kinh doanh",
-    "con nuoi": "nuoi con nuoi",
-    "xay nha": "xay dung nha o",
-    "sua nha": "sua chua nha o",
-    "sang ten": "chuyen nhuong",
-    "ca vet": "chung nhan dang ky xe",
-    "cavet": "chung nhan dang ky xe",
-    "the chap": "bien phap bao dam",
-    "giai chap": "xoa dang ky bien phap bao dam",
-    "tach so": "tach thua",
-    "len tho cu": "chuyen muc dich su dung dat",
-    "dang kiem": "kiem dinh an toan ky thuat xe co gioi",
-    "visa": "thi thuc",
-    "e visa": "thi thuc dien tu",
-    "evisa": "thi thuc dien tu",
-    "nghi om": "che do om dau",
-    "cong chung bang": "chung thuc ban sao",
-    "cong chung ban sao": "chung thuc ban sao",
-    "cong chung giay to": "chung thuc ban sao",
-    "photo cong chung": "chung thuc ban sao",
-    "mo cong ty": "thanh lap cong ty",
-    "mo doanh nghiep": "thanh lap doanh nghiep",
-    "lap cong ty": "thanh lap cong ty",
-    "nop lai bien": "thu hoi bien so",
-    "tra lai bien": "thu hoi bien so",
-    "tra bien": "thu hoi bien so",
-}
-# What happened to a paper says which act is wanted: a lost one is re-issued ("cấp lại"), a
-# wrong entry corrected, an expiring permit extended. Matched as phrases, like SYNONYMS.
-EVENTS = {
-    "bi mat": "cap lai",
-    "lam mat": "cap lai",
-    "danh mat": "cap lai",
-    "that lac": "cap lai",
-    "danh roi": "cap lai",
-    "ghi sai": "cai chinh dinh chinh sai sot",
-    "bi sai": "cai chinh dinh chinh sai sot",
-    "sai ten": "cai chinh dinh chinh sai sot",
-    "sai ngay": "cai chinh dinh chinh sai sot",
-    "sai nam": "cai chinh dinh chinh sai sot",
-    "sai thong tin": "cai chinh dinh chinh sai sot",
-    "het han": "gia han",
-    "chuyen dia diem": "thay doi dia chi dia diem",
-    "chuyen van phong": "thay doi dia chi tru so",
-    "chuyen tru so": "thay doi dia chi tru so",
-    "doi dia chi": "thay doi dia chi",
-}
-# "mất" opening a question is a loss ("mất bằng lái …"), unless it asks how long or how much.
-_LOST_NOT_BEFORE = frozenset("bao may thoi tien phi nhieu lau bn".split())
 
 K1, B = 1.2, 0.75
 ALIAS_PHRASE_BONUS = 6.0
@@ -150,66 +85,7 @@ class _Doc:
     # The official name's syllables less function words (for the weighted name cover).
     name_shape: frozenset = frozenset()
     alias_shapes: List[frozenset] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Analysis:
-    syllables: Tuple[str, ...]  # folded, abbreviations expanded
-
-    def terms(self) -> List[str]:
-        # Syllables and syllable pairs only. Underthesea's compound words used to be terms
-        # too, but it segments text without diacritics differently, so the same question
-        # typed both ways scored differently (the same outcome for 94 % of pairs, 97.5 %
-        # without them, on the answer development set; accuracy unchanged).
-        s = self.syllables
-        return [*s, *(f"{a} {b}" for a, b in zip(s, s[1:]))]
-
-
-_SYLLABLE = re.compile(r"[^\W\d_]+")
-
-
-@lru_cache(maxsize=4096)
-def analyse_text(text: str) -> _Analysis:
-    """Folded syllables, abbreviations spelled out; punctuation, numbers, codes, phones,
-    dates and amounts out (no word segmentation: syllables are what the index uses)."""
-    text = nfc(text)
-    kept = PROTECTED_RE.sub(" ", text)
-    syllables: List[str] = []
-    for match in _SYLLABLE.finditer(kept):
-        syllables.extend(fold(expand_words(match.group(0))).split())
-    return _Analysis(tuple(syllables))
-
-
-# A spouse, parent or applicant of another nationality is the "foreign element" (yếu tố
-# nước ngoài) that separates many procedures from their domestic twins.
-_FOREIGN_PHRASES = tuple(
-    " ".join(p.split())
-    for p in """han quoc|nhat ban|trung quoc|dai loan|thai lan|campuchia|singapore|malaysia
-    |an do|hoa ky|canada|australia|nguoi han|nguoi nhat|nguoi trung|nguoi my|nguoi uc
-    |nguoi phap|nguoi duc|nguoi nga|nguoi lao|nguoi tay|nguoi an do|ngoai quoc|viet kieu
-    |quoc tich my|quoc tich uc|quoc tich phap|quoc tich duc|quoc tich han|quoc tich nhat
-    |quoc tich trung|nuoc uc|nuoc phap|nuoc duc|nuoc my|nuoc nga|nuoc lao|o lao""".split("|")
-)
-
-
-def expand_synonyms(analysis: _Analysis) -> _Analysis:
-    """The question with the catalog's wording of its everyday names added at the end."""
-    joined = " " + " ".join(analysis.syllables) + " "
-    extra = [
-        syllable
-        for table in (SYNONYMS, EVENTS)
-        for phrase, wording in table.items()
-        if f" {phrase} " in joined
-        for syllable in wording.split()
-    ]
-    s = analysis.syllables
-    if len(s) > 1 and s[0] == "mat" and s[1] not in _LOST_NOT_BEFORE and " bi mat " not in joined:
-        extra.extend(EVENTS["bi mat"].split())
-    if " nuoc ngoai " not in joined and any(f" {p} " in joined for p in _FOREIGN_PHRASES):
-        extra.extend(["nuoc", "ngoai"])
-    if not extra:
-        return analysis
-    return _Analysis((*analysis.syllables, *extra))
+    ages: Tuple[int | None, int | None] = (None, None)
 
 
 def _content(syllables: Iterable[str]) -> frozenset:
@@ -273,6 +149,7 @@ class CatalogIndex:
         doc = _Doc(entry, len(name.terms()), dict(tf), [s for s in shapes if s])
         doc.name_shape = _name_shape(bare)
         doc.alias_shapes = [a for a in alias_shapes if a]
+        doc.ages = age_bounds(entry.name)
         self.by_code[entry.code] = index
         self.docs.append(doc)
         for term in tf:
@@ -312,9 +189,12 @@ class CatalogIndex:
             if index is not None and index not in ranked:
                 top.append((index, scores.get(index, 0.0)))
                 ranked.add(index)
+        age = age_said(query[:2000])
         hits = []
         for index, score in top:
             doc = self.docs[index]
+            if age is not None and not admits(doc.ages, age):
+                continue
             matched = sum(w for t, w in weights.items() if _is_syllable(t) and t in doc.tf)
             # How much of the closest name or alias the question covers: "đăng ký hộ kinh
             # doanh" covers "thành lập hộ kinh doanh" better than "thay đổi nội dung …".

@@ -131,10 +131,13 @@ def test_what_happened_to_a_paper_says_which_act(query, code):
     assert code in hits and all(hits[code].coverage > h.coverage for h in rivals)
 
 
-def test_how_long_it_takes_is_not_a_loss():
-    from assistant.catalog.search import analyse_text, expand_synonyms
-
-    said = expand_synonyms(analyse_text("mất bao lâu thì có bằng lái")).syllables
-    assert "cap" not in said
-    lost = expand_synonyms(analyse_text("mất bằng lái")).syllables
-    assert lost[-2:] == ("cap", "lai")
+def test_a_procedure_whose_age_bound_excludes_the_stated_age_is_not_offered():
+    index = CatalogIndex(
+        [
+            Entry("U", "Cấp thẻ căn cước cho người dưới 14 tuổi"),
+            Entry("O", "Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên"),
+        ]
+    )
+    assert [h.code for h in index.search("làm căn cước cho con 10 tuổi", limit=5)] == ["U"]
+    assert [h.code for h in index.search("tôi 20 tuổi làm căn cước", limit=5)] == ["O"]
+    assert {h.code for h in index.search("làm căn cước", limit=5)} == {"U", "O"}

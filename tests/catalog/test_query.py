@@ -1,0 +1,61 @@
+"""Reading a question before the search: everyday names, events, nationality, age."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.catalog.query import admits, age_bounds, age_said, analyse_text, expand_synonyms
+
+
+def said(text: str) -> tuple:
+    return expand_synonyms(analyse_text(text)).syllables
+
+
+def test_how_long_it_takes_is_not_a_loss():
+    assert "cap" not in said("mất bao lâu thì có bằng lái")
+    assert said("mất bằng lái")[-2:] == ("cap", "lai")
+    assert said("bằng lái bị mất")[-2:] == ("cap", "lai")
+
+
+def test_everyday_names_add_the_catalog_wording():
+    assert set("giay chung nhan quyen su dung dat".split()) <= set(said("cấp lại sổ đỏ"))
+    assert set("kiem dinh".split()) <= set(said("dang kiem o to o dau"))
+    assert said("đăng ký khai sinh") == ("dang", "ky", "khai", "sinh")
+
+
+def test_a_nationality_is_the_foreign_element():
+    assert said("lấy chồng người Nhật")[-2:] == ("nuoc", "ngoai")
+    assert said("lấy chồng nước ngoài").count("ngoai") == 1
+
+
+@pytest.mark.parametrize(
+    "name, bounds",
+    [
+        ("Cấp thẻ căn cước cho người dưới 14 tuổi", (None, 14)),
+        ("Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên (thực hiện tại cấp tỉnh)", (14, None)),
+        ("Đăng ký khai sinh", (None, None)),
+    ],
+)
+def test_age_bounds_of_a_name(name, bounds):
+    assert age_bounds(name) == bounds
+
+
+@pytest.mark.parametrize(
+    "text, age",
+    [
+        ("làm căn cước cho con 10 tuổi", 10),
+        ("Bé nhà em 8 tháng tuổi", 0),
+        ("ông 80tuổi", 80),
+        ("tôi 30 tuổi, con 5 tuổi thì làm căn cước ở đâu", None),  # two ages: no reading
+        ("làm căn cước mất 3 tháng", None),
+        ("làm căn cước", None),
+    ],
+)
+def test_the_one_age_a_question_states(text, age):
+    assert age_said(text) == age
+
+
+def test_admits_at_the_bounds():
+    assert admits((None, 14), 13) and not admits((None, 14), 14)
+    assert admits((14, None), 14) and not admits((14, None), 13)
+    assert admits((None, None), 99)
