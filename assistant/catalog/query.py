@@ -148,6 +148,19 @@ def expand_synonyms(analysis: Analysis) -> Analysis:
     return Analysis((*analysis.syllables, *extra))
 
 
+def everyday_object(analysis: Analysis) -> frozenset:
+    """The catalog's wording of the thing a text names in everyday words, when that is all
+    it names ("sổ đỏ", "mở công ty"); empty when it says more ("làm sổ đỏ lần đầu")."""
+    joined = " " + " ".join(analysis.syllables) + " "
+    said = {s for s in analysis.syllables if s not in STOPWORDS}
+    wording: set = set()
+    for phrase, words in SYNONYMS.items():
+        if f" {phrase} " in joined:
+            said -= set(phrase.split())
+            wording |= set(words.split())
+    return frozenset(wording) if wording and not said else frozenset()
+
+
 # Age bounds in a name ("dưới 14 tuổi", "từ đủ 14 tuổi trở lên") and the age a question
 # states ("con 10 tuổi", "bé 8 tháng tuổi"): a procedure whose bound excludes it is not meant.
 _AGE_UNDER = re.compile(r"\bduoi (\d{1,3}) tuoi")

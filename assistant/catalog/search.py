@@ -21,6 +21,7 @@ from assistant.catalog.query import (
     age_bounds,
     age_said,
     analyse_text,
+    everyday_object,
     expand_synonyms,
 )
 from assistant.text.normalize import fold
@@ -97,6 +98,8 @@ def _name_shape(syllables: Iterable[str]) -> frozenset:
 
 
 MAX_PHRASE = 16  # syllables; longer aliases are matched by their terms only
+# An alias whose everyday wording the catalog uses in more names than this names an object.
+OBJECT_ALIAS_NAMES = 3
 TOP_K = 40
 
 
@@ -110,8 +113,10 @@ class CatalogIndex:
         self.postings: Dict[str, List[int]] = defaultdict(list)
         # folded phrase → [(doc, bonus)]: found in a query by looking up its n-grams.
         self.phrases: Dict[str, List[Tuple[int, float]]] = defaultdict(list)
+        self._object_aliases: List[Tuple[int, Tuple[str, ...], frozenset]] = []
         for entry in entries:
             self._add(entry)
+        self._add_alias_phrases()
         n = max(len(self.docs), 1)
         self.avg_len = sum(d.length for d in self.docs) / n
         self.idf = {
@@ -143,7 +148,7 @@ class CatalogIndex:
                 tf[term] += 1
             shapes.append(_content(analysed.syllables))
             alias_shapes.append(_name_shape(analysed.syllables))
-            self._add_phrase(analysed.syllables, index, ALIAS_PHRASE_BONUS)
+            self._object_aliases.append((index, analysed.syllables, everyday_object(analysed)))
         bare = name.syllables[2:] if name.syllables[:2] == ("thu", "tuc") else name.syllables
         self._add_phrase(bare, index, NAME_PHRASE_BONUS)
         doc = _Doc(entry, len(name.terms()), dict(tf), [s for s in shapes if s])
@@ -154,6 +159,17 @@ class CatalogIndex:
         self.docs.append(doc)
         for term in tf:
             self.postings[term].append(index)
+
+    def _add_alias_phrases(self) -> None:
+        """An alias quoted whole weighs most, unless it only names the paper many procedures
+        act on: "sổ đỏ" (the catalog's "giấy chứng nhận quyền sử dụng đất", in dozens of
+        names) says nothing of first issue, correction, mortgage or transfer."""
+        names = [frozenset(analyse_text(d.entry.name).syllables) for d in self.docs]
+        for index, syllables, wording in self._object_aliases:
+            shared = wording and sum(1 for n in names if wording <= n) > OBJECT_ALIAS_NAMES
+            if not shared:
+                self._add_phrase(syllables, index, ALIAS_PHRASE_BONUS)
+        self._object_aliases = []
 
     def _add_phrase(self, syllables: Sequence[str], index: int, bonus: float) -> None:
         if 0 < len(syllables) <= MAX_PHRASE and _content(syllables):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.catalog.query import admits, age_bounds, age_said, analyse_text, expand_synonyms
+from assistant.catalog.query import (
+    admits,
+    age_bounds,
+    age_said,
+    analyse_text,
+    everyday_object,
+    expand_synonyms,
+)
 
 
 def said(text: str) -> tuple:
@@ -59,3 +66,11 @@ def test_admits_at_the_bounds():
     assert admits((None, 14), 13) and not admits((None, 14), 14)
     assert admits((14, None), 14) and not admits((14, None), 13)
     assert admits((None, None), 99)
+
+
+@pytest.mark.parametrize(
+    "alias, names_only_the_paper",
+    [("sổ đỏ", True), ("mở công ty", True), ("làm sổ đỏ lần đầu", False), ("bằng lái xe", False)],
+)
+def test_an_alias_that_is_only_an_everyday_name_of_a_paper(alias, names_only_the_paper):
+    assert bool(everyday_object(analyse_text(alias))) is names_only_the_paper

@@ -141,3 +141,21 @@ def test_a_procedure_whose_age_bound_excludes_the_stated_age_is_not_offered():
     assert [h.code for h in index.search("làm căn cước cho con 10 tuổi", limit=5)] == ["U"]
     assert [h.code for h in index.search("tôi 20 tuổi làm căn cước", limit=5)] == ["O"]
     assert {h.code for h in index.search("làm căn cước", limit=5)} == {"U", "O"}
+
+
+def test_an_alias_that_only_names_the_paper_is_not_a_quoted_name():
+    land = "Giấy chứng nhận quyền sử dụng đất"
+    index = CatalogIndex(
+        [
+            Entry("F", f"Cấp {land} lần đầu", aliases=("sổ đỏ", "làm sổ đỏ lần đầu")),
+            Entry("C", f"Đính chính {land} đã cấp"),
+            Entry("M", f"Đăng ký thế chấp bằng {land}"),
+            Entry("T", f"Đăng ký biến động khi chuyển nhượng {land}"),
+            Entry("L", f"Cấp lại {land} do bị mất"),
+            Entry("K", "Đăng ký khai sinh", aliases=("làm giấy khai sinh",)),
+        ]
+    )
+    hits = {h.code: h for h in index.search("sổ đỏ ghi sai tên thì đính chính thế nào", limit=6)}
+    assert not hits["F"].phrase  # "sổ đỏ" is in five names' wording: an object, not a name
+    assert index.search("làm sổ đỏ lần đầu", limit=1)[0].phrase  # the whole alias still is
+    assert index.search("làm giấy khai sinh", limit=1)[0].phrase
