@@ -187,6 +187,7 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
         matcher = self.matcher()
         for message in messages:
             _prefer_patterns(message)
+            _drop_one_syllable_guesses(message, self.config["entity"])
             text = message.get(TEXT)
             if not matcher or not text:
                 continue
@@ -211,6 +212,21 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
             ]
             message.set(ENTITIES, kept + self.add_extractor_name(found), add_to_output=True)
         return messages
+
+
+def _drop_one_syllable_guesses(message: Message, entity: str) -> None:
+    """No procedure is named in one syllable ("lần", "mà", "còn" were DIET guesses); an
+    abbreviation counts as the words it stands for ("cccd", "gplx")."""
+    entities = message.get(ENTITIES, [])
+    kept = [
+        e
+        for e in entities
+        if e.get("entity") != entity
+        or e.get("extractor") != "DIETClassifier"
+        or len(expand_words(str(e.get("value") or "").lower()).split()) > 1
+    ]
+    if len(kept) != len(entities):
+        message.set(ENTITIES, kept, add_to_output=True)
 
 
 def _prefer_patterns(message: Message) -> None:

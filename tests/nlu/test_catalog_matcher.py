@@ -101,6 +101,22 @@ def test_a_code_found_by_its_pattern_is_given_once(seeded_database):
     assert message.get("entities") == [alone]
 
 
+def test_a_one_syllable_procedure_guess_is_dropped(seeded_database):
+    component = CatalogEntityExtractor({"refresh_seconds": 0})
+    text = "làm hộ chiếu lần đầu tốn bao nhiêu, cccd nữa"
+    start = text.index("lần")
+    junk = {"entity": "procedure", "start": start, "end": start + 3, "value": "lần",
+            "extractor": "DIETClassifier"}  # fmt: skip
+    start = text.index("cccd")
+    short = {"entity": "procedure", "start": start, "end": start + 4, "value": "cccd",
+             "extractor": "DIETClassifier"}  # fmt: skip
+    message = Message(data={"text": text, "entities": [junk, short]})
+    component.process([message])
+    entities = message.get("entities")
+    assert junk not in entities  # no procedure is named in one syllable …
+    assert short in entities  # … an abbreviation stands for several
+
+
 def test_component_without_a_database_extracts_nothing_and_does_not_fail(monkeypatch):
     from assistant.settings import get_settings
 
