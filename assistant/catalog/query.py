@@ -84,7 +84,18 @@ EVENTS = {
     "chuyen tru so": "thay doi dia chi tru so",
     "doi dia chi": "thay doi dia chi",
 }
-# "mất" opening a question is a loss ("mất bằng lái …"), unless it asks how long or how much.
+# The act each event asks for, as names state it: a name quoted whole that does not state the
+# act is not the procedure meant ("bị mất giấy phép lái xe" is not "cấp giấy phép lái xe").
+ACTS = {
+    "cap lai": ("cap lai", "cap doi"),
+    "cai chinh dinh chinh sai sot": ("cai chinh", "dinh chinh", "sai sot", "dieu chinh"),
+    "gia han": ("gia han", "cap lai"),
+    "thay doi dia chi dia diem": ("thay doi", "dieu chinh", "chuyen"),
+    "thay doi dia chi tru so": ("thay doi", "dieu chinh", "chuyen"),
+    "thay doi dia chi": ("thay doi", "dieu chinh", "chuyen"),
+}
+# Kinds the catalog names more generally: a company is one kind of enterprise.
+KINDS = {"cong ty": "doanh nghiep"}
 _LOST_NOT_BEFORE = frozenset("bao may thoi tien phi nhieu lau bn".split())
 
 
@@ -133,19 +144,35 @@ def expand_synonyms(analysis: Analysis) -> Analysis:
     joined = " " + " ".join(analysis.syllables) + " "
     extra = [
         syllable
-        for table in (SYNONYMS, EVENTS)
+        for table in (SYNONYMS, EVENTS, KINDS)
         for phrase, wording in table.items()
         if f" {phrase} " in joined
         for syllable in wording.split()
     ]
-    s = analysis.syllables
-    if len(s) > 1 and s[0] == "mat" and s[1] not in _LOST_NOT_BEFORE and " bi mat " not in joined:
+    if _lost_first(analysis.syllables, joined):
         extra.extend(EVENTS["bi mat"].split())
     if " nuoc ngoai " not in joined and any(f" {p} " in joined for p in _FOREIGN_PHRASES):
         extra.extend(["nuoc", "ngoai"])
     if not extra:
         return analysis
     return Analysis((*analysis.syllables, *extra))
+
+
+def _lost_first(s: Tuple[str, ...], joined: str) -> bool:
+    """ "mất" opening the question is a loss, unless it asks how long or how much."""
+    return (
+        len(s) > 1 and s[0] == "mat" and s[1] not in _LOST_NOT_BEFORE and " bi mat " not in joined
+    )
+
+
+def acts_said(analysis: Analysis) -> Tuple[Tuple[str, ...], ...]:
+    """For each event the question tells ("bị mất", "ghi sai"), the wordings of the act a
+    name must state to be the procedure meant; empty when it tells none."""
+    joined = " " + " ".join(analysis.syllables) + " "
+    wordings = {wording for phrase, wording in EVENTS.items() if f" {phrase} " in joined}
+    if _lost_first(analysis.syllables, joined):
+        wordings.add(EVENTS["bi mat"])
+    return tuple(ACTS[w] for w in sorted(wordings))
 
 
 def everyday_object(analysis: Analysis) -> frozenset:

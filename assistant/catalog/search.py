@@ -17,6 +17,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 from assistant.catalog.query import (
     STOPWORDS,
+    acts_said,
     admits,
     age_bounds,
     age_said,
@@ -26,13 +27,15 @@ from assistant.catalog.query import (
 )
 from assistant.text.normalize import fold
 
-# Head words that start half the names in the catalog: they say what kind of act it is, not
-# which procedure. They weigh a fraction of their IDF when a name's coverage is measured.
+# Head words that start half the names in the catalog: they say what kind of paper or
+# service it is, not which procedure. They weigh a fraction of their IDF when a name's
+# coverage is measured. Words of the act itself ("lại", "đổi", "điều chỉnh") are not here:
+# "cấp lại" against "cấp" is the difference between two procedures the citizen must not mix.
 GENERIC = frozenset(
     fold(w)
     for w in """
-    cấp lại đổi đăng ký hỗ trợ giấy chứng nhận thủ tục thực hiện việc đối với trường hợp
-    theo quy định cho của tại các và hoặc đề nghị xác nhận công nhận điều chỉnh thay đổi
+    cấp đăng ký hỗ trợ giấy chứng nhận thủ tục thực hiện việc trường hợp
+    theo quy định cho của tại các và hoặc đề nghị xác nhận công nhận
     """.split()
 )
 GENERIC_WEIGHT = 0.25
@@ -87,14 +90,20 @@ class _Doc:
     name_shape: frozenset = frozenset()
     alias_shapes: List[frozenset] = field(default_factory=list)
     ages: Tuple[int | None, int | None] = (None, None)
+    wording: str = ""  # the name and aliases, folded, space-delimited: " cap lai ... "
 
 
 def _content(syllables: Iterable[str]) -> frozenset:
     return frozenset(s for s in syllables if s not in STOPWORDS)
 
 
-def _name_shape(syllables: Iterable[str]) -> frozenset:
-    return frozenset(s for s in syllables if s not in NAME_STOP)
+def _name_shape(syllables: Sequence[str]) -> frozenset:
+    # "đối với" and "đổi" fold alike: "doi" is the act unless "với" follows.
+    return frozenset(
+        s
+        for i, s in enumerate(syllables)
+        if s not in NAME_STOP or (s == "doi" and tuple(syllables[i + 1 : i + 2]) != ("voi",))
+    )
 
 
 MAX_PHRASE = 16  # syllables; longer aliases are matched by their terms only
@@ -155,6 +164,8 @@ class CatalogIndex:
         doc.name_shape = _name_shape(bare)
         doc.alias_shapes = [a for a in alias_shapes if a]
         doc.ages = age_bounds(entry.name)
+        said = [name.syllables, *(analyse_text(a).syllables for a in entry.aliases)]
+        doc.wording = " " + " | ".join(" ".join(s) for s in said) + " "
         self.by_code[entry.code] = index
         self.docs.append(doc)
         for term in tf:
@@ -178,7 +189,8 @@ class CatalogIndex:
     def search(self, query: str, limit: int = 5, also: Sequence[str] = ()) -> List[Hit]:
         """The best procedures for ``query``; ``also`` names procedures (found another way,
         e.g. from a span of the message) to score against the same query in any case."""
-        analysed = expand_synonyms(analyse_text(query[:2000]))
+        plain = analyse_text(query[:2000])
+        analysed = expand_synonyms(plain)
         terms = [t for t in analysed.terms() if not self._is_stop(t)]
         if not terms:
             return []
@@ -193,7 +205,7 @@ class CatalogIndex:
                 continue
             for index, weight in self.weighted[term]:
                 scores[index] += weight
-        phrased = self._phrase_bonuses(analysed.syllables)
+        phrased = self._phrase_bonuses(analysed.syllables, acts_said(plain))
         for index, bonus in phrased.items():
             scores[index] += bonus
         query_content = _content(analysed.syllables)
@@ -275,14 +287,24 @@ class CatalogIndex:
         found = sum(self._weight(s) for s in found_in)
         return (found / total if total else 0.0), found
 
-    def _phrase_bonuses(self, syllables: Sequence[str]) -> Dict[int, float]:
-        """Aliases and names quoted whole in the question, longest bonus per procedure."""
+    def _phrase_bonuses(
+        self, syllables: Sequence[str], acts: Sequence[Sequence[str]] = ()
+    ) -> Dict[int, float]:
+        """Aliases and names quoted whole in the question, longest bonus per procedure; when
+        the question tells an event ("bị mất"), only for names that state its act."""
         found: Dict[int, float] = {}
         for i in range(len(syllables)):
             for j in range(i + 1, min(i + MAX_PHRASE, len(syllables)) + 1):
                 for index, bonus in self.phrases.get(" ".join(syllables[i:j]), ()):
+                    if acts and not self._states(index, acts):
+                        continue
                     found[index] = max(found.get(index, 0.0), bonus * (j - i))
         return found
+
+    def _states(self, index: int, acts: Sequence[Sequence[str]]) -> bool:
+        """Whether a procedure's name or an alias states one of each act's wordings."""
+        wording = self.docs[index].wording
+        return all(any(f" {w} " in wording for w in act) for act in acts)
 
     @staticmethod
     def _is_stop(term: str) -> bool:

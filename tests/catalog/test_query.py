@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.catalog.query import (
+    acts_said,
     admits,
     age_bounds,
     age_said,
@@ -74,3 +75,15 @@ def test_admits_at_the_bounds():
 )
 def test_an_alias_that_is_only_an_everyday_name_of_a_paper(alias, names_only_the_paper):
     assert bool(everyday_object(analyse_text(alias))) is names_only_the_paper
+
+
+def test_a_company_is_an_enterprise():
+    assert said("mở chi nhánh công ty")[-2:] == ("doanh", "nghiep")
+    assert "doanh" not in said("mở chi nhánh hợp tác xã")
+
+
+def test_the_act_an_event_asks_for():
+    assert acts_said(analyse_text("bằng lái bị mất")) == (("cap lai", "cap doi"),)
+    assert acts_said(analyse_text("mất bằng lái ô tô")) == (("cap lai", "cap doi"),)
+    assert acts_said(analyse_text("mất bao lâu thì có bằng lái")) == ()
+    assert len(acts_said(analyse_text("giấy phép hết hạn, lại ghi sai tên"))) == 2

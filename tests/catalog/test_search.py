@@ -159,3 +159,32 @@ def test_an_alias_that_only_names_the_paper_is_not_a_quoted_name():
     assert not hits["F"].phrase  # "sổ đỏ" is in five names' wording: an object, not a name
     assert index.search("làm sổ đỏ lần đầu", limit=1)[0].phrase  # the whole alias still is
     assert index.search("làm giấy khai sinh", limit=1)[0].phrase
+
+
+def test_a_name_quoted_whole_is_not_meant_when_the_question_asks_another_act():
+    index = CatalogIndex(
+        [
+            Entry("N", "Cấp giấy phép lái xe"),
+            Entry("R", "Cấp lại giấy phép lái xe"),
+        ]
+    )
+    lost = {h.code: h for h in index.search("bị mất cấp giấy phép lái xe thì làm sao", limit=2)}
+    assert not lost["N"].phrase
+    assert index.search("cấp giấy phép lái xe", limit=1)[0].phrase
+    assert index.search("bị mất, xin cấp lại giấy phép lái xe", limit=1)[0].phrase
+
+
+def test_the_act_words_of_a_name_are_distinctive():
+    """ "đổi" and "cấp lại" tell two procedures on one paper apart; "đối với" does not."""
+    index = CatalogIndex(
+        [
+            Entry("I", "Cấp hộ chiếu phổ thông"),
+            Entry("X", "Đổi hộ chiếu phổ thông"),
+            Entry("F", "Cấp hộ chiếu đối với người đi lao động"),
+        ]
+    )
+    said = index.said("đổi hộ chiếu phổ thông")
+    assert index.name_cover("X", said) == 1.0
+    issue = index.said("cấp hộ chiếu phổ thông")
+    assert index.name_cover("I", issue) == 1.0 and index.name_cover("X", issue) < 0.8
+    assert "doi" not in index.docs[index.by_code["F"]].name_shape
