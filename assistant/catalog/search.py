@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Sequence, Tuple
 
@@ -106,6 +107,7 @@ def _name_shape(syllables: Sequence[str]) -> frozenset:
     )
 
 
+_BRACKETS = re.compile(r"\([^()]*\)")
 MAX_PHRASE = 16  # syllables; longer aliases are matched by their terms only
 # An alias whose everyday wording the catalog uses in more names than this names an object.
 OBJECT_ALIAS_NAMES = 3
@@ -153,14 +155,21 @@ class CatalogIndex:
         alias_shapes = []
         for alias in entry.aliases:
             analysed = analyse_text(alias)
-            for term in set(analysed.terms()):
-                tf[term] += 1
+            # A term counts as often as the field that says it most: three aliases that
+            # repeat "giấy phép xây dựng" do not make a procedure more about it than its
+            # siblings, which the catalog names once.
+            for term, count in Counter(analysed.terms()).items():
+                tf[term] = max(tf[term], count)
             shapes.append(_content(analysed.syllables))
             alias_shapes.append(_name_shape(analysed.syllables))
             self._object_aliases.append((index, analysed.syllables, everyday_object(analysed)))
         bare = name.syllables[2:] if name.syllables[:2] == ("thu", "tuc") else name.syllables
         self._add_phrase(bare, index, NAME_PHRASE_BONUS)
-        doc = _Doc(entry, len(name.terms()), dict(tf), [s for s in shapes if s])
+        # Its length is that of the name less the cases listed in brackets: a name that
+        # enumerates "(công trình không theo tuyến/theo tuyến/…)" is not less about its act.
+        head = analyse_text(_BRACKETS.sub(" ", entry.name))
+        length = len(head.terms()) or len(name.terms())
+        doc = _Doc(entry, length, dict(tf), [s for s in shapes if s])
         doc.name_shape = _name_shape(bare)
         doc.alias_shapes = [a for a in alias_shapes if a]
         doc.ages = age_bounds(entry.name)

@@ -28,7 +28,7 @@ MIN_COVERAGE = 0.6
 # … and between this and MIN_COVERAGE we only suggest ("did you mean one of these?").
 SUGGEST_COVERAGE = 0.3
 # Candidates within this share of the best score make the question ambiguous …
-AMBIGUITY_RATIO = 0.85
+AMBIGUITY_RATIO = 0.75
 # … and then the choices offered are those within this share, 3 to 5 of them.
 CHOICE_RATIO = 0.5
 MIN_CHOICES, MAX_CHOICES = 3, 5

@@ -111,7 +111,7 @@ async def test_ambiguous_name_offers_buttons_then_a_choice_answers(national_data
 
     get_settings.cache_clear()
     service._services.clear()
-    messages, events = await run(tracker("khai sinh cần giấy tờ gì", "ask_documents"))
+    messages, events = await run(tracker("kết hôn cần giấy tờ gì", "ask_documents"))
     assert messages[0]["text"] == WHICH_ONE
     buttons = messages[0]["buttons"]
     assert 3 <= len(buttons) <= 5

@@ -188,3 +188,27 @@ def test_the_act_words_of_a_name_are_distinctive():
     issue = index.said("cấp hộ chiếu phổ thông")
     assert index.name_cover("I", issue) == 1.0 and index.name_cover("X", issue) < 0.8
     assert "doi" not in index.docs[index.by_code["F"]].name_shape
+
+
+def test_aliases_repeating_a_word_do_not_outweigh_a_name_that_states_the_act():
+    """Three aliases that say "giấy phép xây dựng" do not make a first permit the answer to
+    "gia hạn giấy phép xây dựng"; a name's bracketed list of cases does not lengthen it."""
+    cases = "/".join(["công trình không theo tuyến", "theo tuyến trong đô thị", "tín ngưỡng"] * 4)
+    index = CatalogIndex(
+        [
+            Entry(
+                "NEW",
+                "Cấp giấy phép xây dựng mới nhà ở riêng lẻ",
+                aliases=(
+                    "giấy phép xây dựng nhà",
+                    "xin giấy phép xây dựng nhà ở",
+                    "làm giấy phép xây dựng nhà",
+                ),
+            ),
+            Entry("EXT", f"Gia hạn giấy phép xây dựng đối với công trình cấp III ({cases})"),
+            *(Entry(f"P{i}", f"Cấp giấy phép khai thác loại {i}") for i in range(30)),
+        ]
+    )
+    assert index.search("gia hạn giấy phép xây dựng")[0].code == "EXT"
+    long_name, head = index.docs[index.by_code["EXT"]], index.docs[index.by_code["NEW"]]
+    assert long_name.length < 3 * head.length
