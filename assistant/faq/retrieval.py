@@ -209,14 +209,20 @@ class FaqIndex:
         """
         asked = {f for f in features(text) if self._distinctive(f)}
         best: List[str] = []
+        topic: set = set()  # the pairs all the entry's wordings share with the text
         for entry in self.entries:
             if entry.key != key:
                 continue
             for wording in (entry.question, *entry.paraphrases):
                 own = {f for f in features(wording) if self._distinctive(f)}
                 shared = sorted(asked & own)
+                topic.update(shared)
                 if shared and len(shared) >= min(enough, len(own)) and len(shared) > len(best):
                     best = shared
+        # A short message says little: when every distinctive pair it has (two at least)
+        # belongs to the entry's wordings, it is about that entry.
+        if not best and len(topic) >= 2 and topic == asked:
+            best = sorted(topic)
         return best
 
     def _distinctive(self, feature: str) -> bool:

@@ -202,3 +202,16 @@ def test_rank_lists_best_entries_first(small):
     assert ranked[0].key == "parking"
     assert [h.score for h in ranked] == sorted((h.score for h in ranked), reverse=True)
     assert len(ranked) <= 3
+
+
+def test_a_short_message_is_grounded_when_all_it_says_belongs_to_one_entry(seed_index):
+    """Its distinctive pairs may come from different wordings of the entry; a longer message
+    that also says other things needs them in one wording."""
+    short = "tài khoản của tôi muốn lên mức 2"
+    assert seed_index.shared_terms(short, "vneid_level2") == ["len muc", "muc 2"]
+    longer = (
+        "Tôi đi công tác xa, muốn lên mức 2 cho tài khoản nhưng đang vướng thủ tục đất đai"
+        " ở quê chưa có kết quả"
+    )
+    assert seed_index.shared_terms(longer, "vneid_level2") == []
+    assert seed_index.shared_terms(short, "working_hours") == []
