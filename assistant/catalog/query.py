@@ -90,9 +90,12 @@ ACTS = {
     "cap lai": ("cap lai", "cap doi"),
     "cai chinh dinh chinh sai sot": ("cai chinh", "dinh chinh", "sai sot", "dieu chinh"),
     "gia han": ("gia han", "cap lai"),
-    "thay doi dia chi dia diem": ("thay doi", "dieu chinh", "chuyen"),
-    "thay doi dia chi tru so": ("thay doi", "dieu chinh", "chuyen"),
-    "thay doi dia chi": ("thay doi", "dieu chinh", "chuyen"),
+    # Every move ("chuyển trụ sở", "đổi địa chỉ", …) is stated as a change of address.
+    **{
+        wording: ("thay doi", "dieu chinh", "chuyen")
+        for wording in EVENTS.values()
+        if wording.startswith("thay doi dia chi")
+    },
 }
 # Kinds the catalog names more generally: a company is one kind of enterprise.
 KINDS = {"cong ty": "doanh nghiep"}

@@ -153,8 +153,10 @@ class CatalogIndex:
             tf[term] += 1
         shapes = [_content(name.syllables)]
         alias_shapes = []
+        said = [name.syllables]
         for alias in entry.aliases:
             analysed = analyse_text(alias)
+            said.append(analysed.syllables)
             # A term counts as often as the field that says it most: three aliases that
             # repeat "giấy phép xây dựng" do not make a procedure more about it than its
             # siblings, which the catalog names once.
@@ -173,7 +175,6 @@ class CatalogIndex:
         doc.name_shape = _name_shape(bare)
         doc.alias_shapes = [a for a in alias_shapes if a]
         doc.ages = age_bounds(entry.name)
-        said = [name.syllables, *(analyse_text(a).syllables for a in entry.aliases)]
         doc.wording = " " + " | ".join(" ".join(s) for s in said) + " "
         self.by_code[entry.code] = index
         self.docs.append(doc)

@@ -209,7 +209,7 @@ class FaqIndex:
         """
         asked = {f for f in features(text) if self._distinctive(f)}
         best: List[str] = []
-        topic: set = set()  # the pairs all the entry's wordings share with the text
+        topic: set = set()  # the pairs any of the entry's wordings shares with the text
         for entry in self.entries:
             if entry.key != key:
                 continue
@@ -222,7 +222,7 @@ class FaqIndex:
         # A short message says little: when every distinctive pair it has (two at least)
         # belongs to the entry's wordings, it is about that entry.
         if not best and len(topic) >= 2 and topic == asked:
-            best = sorted(topic)
+            best = sorted(asked)
         return best
 
     def _distinctive(self, feature: str) -> bool:
