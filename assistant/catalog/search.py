@@ -10,7 +10,6 @@ name quoted whole in the question weighs most: that is how people name a procedu
 from __future__ import annotations
 
 import heapq
-import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from assistant.catalog.query import (
     expand_synonyms,
 )
 from assistant.text.normalize import fold
+from assistant.text.weights import bm25_idf, bm25_tf
 
 # Head words that start half the names in the catalog: they say what kind of paper or
 # service it is, not which procedure. They weigh a fraction of their IDF when a name's
@@ -49,7 +49,6 @@ NAME_STOP = frozenset(
     """.split()
 )
 
-K1, B = 1.2, 0.75
 ALIAS_PHRASE_BONUS = 6.0
 NAME_PHRASE_BONUS = 4.0
 
@@ -130,9 +129,7 @@ class CatalogIndex:
         self._add_alias_phrases()
         n = max(len(self.docs), 1)
         self.avg_len = sum(d.length for d in self.docs) / n
-        self.idf = {
-            t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
-        }
+        self.idf = {t: bm25_idf(len(p), n) for t, p in self.postings.items()}
         # Each posting's BM25 contribution, computed once: a query only adds them up.
         self.weighted: Dict[str, List[Tuple[int, float]]] = {
             term: [(index, self._bm25(term, index)) for index in postings]
@@ -140,7 +137,7 @@ class CatalogIndex:
         }
         # A word no procedure uses is the most specific word of all: it counts against
         # coverage ("giấy phép lái tàu vũ trụ" is not "giấy phép lái xe").
-        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.unknown_idf = bm25_idf(0, n)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -282,9 +279,7 @@ class CatalogIndex:
 
     def _bm25(self, term: str, index: int) -> float:
         doc = self.docs[index]
-        tf = doc.tf[term]
-        norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * doc.length / self.avg_len))
-        return self.idf[term] * norm
+        return self.idf[term] * bm25_tf(doc.tf[term], doc.length, self.avg_len)
 
     def _cover(self, shape: frozenset, query: frozenset) -> Tuple[float, float]:
         """(weighted share of ``shape`` found in the query, the weight found)."""

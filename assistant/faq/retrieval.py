@@ -12,7 +12,6 @@ refunds just because both say "bao lâu".
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 from assistant.text.normalize import fold
+from assistant.text.weights import document_frequencies, smoothed_idf, tfidf
 
 # Tuned on the seed FAQ (tests/faq/test_retrieval.py). Its 357 questions retyped seven ways
 # (without diacritics, in teencode, upper case, wrapped in filler: 2,499 variants) score 0.75
@@ -150,20 +150,16 @@ class FaqIndex:
                 found = features(text)
                 if found:
                     texts.append((position, found))
-        df: Counter = Counter()
-        for _, found in texts:
-            df.update(found.keys())
+        df = document_frequencies(found for _, found in texts)
         total = len(texts)
-        self.idf: Dict[str, float] = {f: math.log((total + 1) / (n + 1)) + 1 for f, n in df.items()}
+        self.idf: Dict[str, float] = {f: smoothed_idf(n, total) for f, n in df.items()}
         # A word no FAQ uses weighs as much as the rarest one: it is what the question is about.
-        self.unknown_idf = math.log(total + 1) + 1
+        self.unknown_idf = smoothed_idf(0, total)
         self.postings: Dict[str, List[Tuple[int, float]]] = {}
         self.owner: List[int] = []
         for doc, (position, found) in enumerate(texts):
-            weights = {f: (1 + math.log(n)) * self.idf[f] for f, n in found.items()}
-            norm = math.sqrt(sum(w * w for w in weights.values()))
-            for feature, weight in weights.items():
-                self.postings.setdefault(feature, []).append((doc, weight / norm))
+            for feature, weight in tfidf(found, self.idf, self.unknown_idf).items():
+                self.postings.setdefault(feature, []).append((doc, weight))
             self.owner.append(position)
 
     def __len__(self) -> int:
@@ -174,14 +170,10 @@ class FaqIndex:
         found = features(text)
         if not found or not self.owner:
             return []
-        weights = {
-            f: (1 + math.log(n)) * self.idf.get(f, self.unknown_idf) for f, n in found.items()
-        }
-        norm = math.sqrt(sum(w * w for w in weights.values()))
         scores: Dict[int, float] = {}
-        for feature, weight in weights.items():
+        for feature, weight in tfidf(found, self.idf, self.unknown_idf).items():
             for doc, doc_weight in self.postings.get(feature, ()):
-                scores[doc] = scores.get(doc, 0.0) + weight / norm * doc_weight
+                scores[doc] = scores.get(doc, 0.0) + weight * doc_weight
         best: Dict[int, float] = {}
         for doc, score in scores.items():
             position = self.owner[doc]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections import Counter
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
@@ -38,6 +37,8 @@ from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from assistant.text.weights import document_frequencies, smoothed_idf, sublinear_tf
 
 logger = logging.getLogger(__name__)
 
@@ -114,13 +115,10 @@ class TfidfSpace:
     def fit(cls, documents: List[List[Word]]) -> TfidfSpace:
         vocabularies, idf = {}, {}
         for kind in FEATURE_KINDS:
-            frequency: Counter = Counter()
-            for words in documents:
-                frequency.update(set(features(words, kind)))
+            frequency = document_frequencies(features(words, kind) for words in documents)
             terms = sorted(frequency)
             vocabularies[kind] = {term: i for i, term in enumerate(terms)}
-            n = len(documents)
-            idf[kind] = [math.log((1 + n) / (1 + frequency[t])) + 1 for t in terms]
+            idf[kind] = [smoothed_idf(frequency[t], len(documents)) for t in terms]
         return cls(vocabularies, idf)
 
     def vector(self, words: List[Word]) -> Tuple[np.ndarray, np.ndarray]:
@@ -132,7 +130,7 @@ class TfidfSpace:
             if not counts:
                 continue
             index = np.fromiter((vocabulary[t] for t in counts), dtype=np.int64)
-            value = np.fromiter((1 + math.log(c) for c in counts.values()), dtype=np.float64)
+            value = np.fromiter((sublinear_tf(c) for c in counts.values()), dtype=np.float64)
             value *= self.idf[kind][index]
             indices.append(self.offsets[kind] + index)
             values.append(value / np.linalg.norm(value))

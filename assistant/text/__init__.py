@@ -6,5 +6,6 @@ that one message means the same thing to each of them. Imports go one way:
 :mod:`normalize` (Unicode, tone marks, diacritic folding, protected pieces such as dossier
 codes) ← :mod:`lexicon` (abbreviations and teencode) ← :mod:`segment` (underthesea words
 with offsets, and :func:`~assistant.text.segment.normalize_text`, the message as the NLU
-reads it).
+reads it). :mod:`weights` is the term weighting (idf, tf, TF-IDF) of the catalog search, the
+FAQ retrieval and the intent classifier.
 """
