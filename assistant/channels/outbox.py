@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 # A claimed row is due again after this long if its sender died mid-send; longer than any
 # send (HTTP timeout plus a token refresh) takes.
 LEASE = timedelta(minutes=2)
+# How long stopping a channel waits for its worker and for the pending count it logs.
+CLOSE_SECONDS = 5.0
 
 
 def recipient_ref(recipient: str) -> str:
@@ -128,11 +130,15 @@ class Outbox:
             self._wake.set()
 
     async def aclose(self) -> None:
+        """Stop the worker; what is pending stays in the database. Bounded: a stop never waits
+        more than CLOSE_SECONDS on the worker or on the count it logs."""
         if self._worker is not None and not self._worker.done():
             self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
+            done, _ = await asyncio.wait({self._worker}, timeout=CLOSE_SECONDS)
+            if not done:
+                logger.warning("%s outbox worker did not stop in %.0f s", self.label, CLOSE_SECONDS)
         try:
-            waiting = await asyncio.to_thread(self.pending)
+            waiting = await asyncio.wait_for(asyncio.to_thread(self.pending), CLOSE_SECONDS)
         except Exception:  # noqa: BLE001 - only a log line is lost
             return
         if waiting:

@@ -253,3 +253,14 @@ async def test_a_permanent_failure_is_dead_at_once(database_url):
     assert not await outbox.send(USER, [{"text": "a"}])
     assert calls == [{"text": "a"}] and count(DEAD) == 1
     await outbox.aclose()
+
+
+async def test_stopping_a_channel_is_bounded_when_the_database_hangs(platform, monkeypatch):
+    monkeypatch.setattr("assistant.channels.outbox.CLOSE_SECONDS", 0.3)
+    channel = platform.channel()
+    channel.outbox.start()
+    monkeypatch.setattr(Outbox, "pending", lambda self: time.sleep(3) or 0)
+    started = time.monotonic()
+    await channel.outbox.aclose()
+    assert time.monotonic() - started < 2
+    assert channel.outbox._worker.done()
