@@ -10,10 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Tuple
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import yaml
 
 from assistant.text.lexicon import expand_words
 from assistant.text.normalize import PROTECTED_RE, fold, nfc
+
+EVERYDAY_FILE = Path(__file__).resolve().parents[2] / "data" / "catalog" / "everyday.yml"
 
 # Words that ask *about* a procedure rather than name one (folded). They still count inside
 # an alias phrase match, but never make a procedure look mentioned on their own.
@@ -64,6 +69,7 @@ SYNONYMS = {
     "tra lai bien": "thu hoi bien so",
     "tra bien": "thu hoi bien so",
 }
+
 # What happened to a paper says which act is wanted: a lost one is re-issued ("cấp lại"), a
 # wrong entry corrected, an expiring permit extended. Matched as phrases, like SYNONYMS.
 EVENTS = {
@@ -130,6 +136,27 @@ def analyse_text(text: str) -> Analysis:
     return Analysis(tuple(syllables))
 
 
+def read_everyday(path: Path = EVERYDAY_FILE) -> Dict[str, str]:
+    """``data/catalog/everyday.yml``: the everyday words of many fields ("heo", "thuốc trừ
+    sâu", "tiền rách") and the catalog's wording of each, folded, as SYNONYMS has them."""
+    if not path.exists():
+        return {}
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    table = {}
+    for entry in entries:
+        said, wording = _words(entry["everyday"]), _words(entry["catalog"])
+        if said and wording and said != wording:
+            table[said] = wording
+    return table
+
+
+def _words(text: str) -> str:
+    return " ".join(analyse_text(text).syllables)
+
+
+EVERYDAY = read_everyday()
+
+
 # A spouse, parent or applicant of another nationality is the "foreign element" (yếu tố
 # nước ngoài) that separates many procedures from their domestic twins.
 _FOREIGN_PHRASES = tuple(
@@ -147,7 +174,7 @@ def expand_synonyms(analysis: Analysis) -> Analysis:
     joined = " " + " ".join(analysis.syllables) + " "
     extra = [
         syllable
-        for table in (SYNONYMS, EVENTS, KINDS)
+        for table in (SYNONYMS, EVERYDAY, EVENTS, KINDS)
         for phrase, wording in table.items()
         if f" {phrase} " in joined
         for syllable in wording.split()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.catalog.query import (
+    EVERYDAY,
     acts_said,
     admits,
     age_bounds,
@@ -12,6 +13,7 @@ from assistant.catalog.query import (
     analyse_text,
     everyday_object,
     expand_synonyms,
+    read_everyday,
 )
 
 
@@ -29,6 +31,25 @@ def test_everyday_names_add_the_catalog_wording():
     assert set("giay chung nhan quyen su dung dat".split()) <= set(said("cấp lại sổ đỏ"))
     assert set("kiem dinh".split()) <= set(said("dang kiem o to o dau"))
     assert said("đăng ký khai sinh") == ("dang", "ky", "khai", "sinh")
+
+
+def test_everyday_words_of_other_fields_add_the_catalog_wording():
+    assert set("thuoc bao ve thuc vat".split()) <= set(said("bán thuốc trừ sâu"))
+    assert set("lon".split()) <= set(said("nuoi heo"))
+    assert set("xac nhan tinh trang hon nhan".split()) <= set(said("xin giấy độc thân"))
+    assert "lon" not in said("nuôi bò")
+
+
+def test_the_everyday_table_is_read_folded_and_skips_an_entry_that_changes_nothing(tmp_path):
+    path = tmp_path / "everyday.yml"
+    path.write_text(
+        '- everyday: "Tiền Rách"\n  catalog: "tiền không đủ tiêu chuẩn lưu thông"\n'
+        '- everyday: "đăng ký"\n  catalog: "Đăng ký"\n',
+        encoding="utf-8",
+    )
+    assert read_everyday(path) == {"tien rach": "tien khong du tieu chuan luu thong"}
+    assert read_everyday(tmp_path / "missing.yml") == {}
+    assert len(EVERYDAY) >= 200
 
 
 def test_a_nationality_is_the_foreign_element():

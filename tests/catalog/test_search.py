@@ -79,6 +79,19 @@ def test_the_whole_catalog_is_indexed(national_database):
     assert len(get_service(national_database).index()) >= 2642
 
 
+def test_every_everyday_wording_is_said_by_some_procedure_name(national_database):
+    """data/catalog/everyday.yml maps each everyday word to wording the catalog uses: one
+    that no name says would add words that match nothing."""
+    from assistant.catalog.query import EVERYDAY, analyse_text
+
+    names = [
+        " " + " ".join(analyse_text(d.entry.name).syllables) + " "
+        for d in get_service(national_database).index().docs
+    ]
+    unsaid = [w for w in EVERYDAY.values() if not any(f" {w} " in n for n in names)]
+    assert unsaid == []
+
+
 def test_everyday_names_and_foreign_nationality_reach_the_catalog_wording():
     from assistant.catalog.search import Entry as E
 
