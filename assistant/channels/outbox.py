@@ -93,6 +93,7 @@ class Outbox:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task | None = None
+        self._closing = False
 
     # --- public ---------------------------------------------------------------------------
 
@@ -123,6 +124,7 @@ class Outbox:
 
     def start(self) -> None:
         """Run the retry worker in this event loop (idempotent)."""
+        self._closing = False
         if self._worker is None or self._worker.done():
             self._wake = asyncio.Event()
             self._worker = asyncio.ensure_future(self._run())
@@ -132,6 +134,9 @@ class Outbox:
     async def aclose(self) -> None:
         """Stop the worker; what is pending stays in the database. Bounded: a stop never waits
         more than CLOSE_SECONDS on the worker or on the count it logs."""
+        # The flag as well as the cancel: Python 3.10's wait_for can swallow a cancel that
+        # arrives as the awaited thing completes, and the worker must stop all the same.
+        self._closing = True
         if self._worker is not None and not self._worker.done():
             self._worker.cancel()
             done, _ = await asyncio.wait({self._worker}, timeout=CLOSE_SECONDS)
@@ -155,7 +160,7 @@ class Outbox:
     # --- the worker -----------------------------------------------------------------------
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             self._wake.clear()
             wait = self.policy.poll
             try:
@@ -168,10 +173,11 @@ class Outbox:
                 raise
             except Exception as error:  # noqa: BLE001 - the worker must outlive a bad minute
                 logger.error("%s outbox worker: %s", self.label, type(error).__name__)
+            woken = asyncio.ensure_future(self._wake.wait())
             try:
-                await asyncio.wait_for(self._wake.wait(), max(wait, 0.01))
-            except asyncio.TimeoutError:
-                pass
+                await asyncio.wait({woken}, timeout=max(wait, 0.01))
+            finally:
+                woken.cancel()
 
     async def _flush(self, recipient: str) -> set:
         """Send ``recipient``'s due replies oldest first; stop at the first that must wait.
@@ -181,7 +187,7 @@ class Outbox:
         if lock is None:
             lock = self._locks[recipient] = asyncio.Lock()
         async with lock:
-            while True:
+            while not self._closing:
                 now = utcnow()
                 row = await asyncio.to_thread(self._claim_head, recipient, now)
                 if row is None:
@@ -204,6 +210,7 @@ class Outbox:
                     continue
                 if not await asyncio.to_thread(self._failed, row_id, attempts + 1, failure):
                     return sent  # waits for its retry: nothing newer goes out before it
+        return sent  # the channel is stopping: the rest waits in the database
 
     # --- database work (in a thread) ------------------------------------------------------
 

@@ -264,3 +264,26 @@ async def test_stopping_a_channel_is_bounded_when_the_database_hangs(platform, m
     await channel.outbox.aclose()
     assert time.monotonic() - started < 2
     assert channel.outbox._worker.done()
+
+
+async def test_a_worker_that_misses_its_cancel_still_stops(platform, monkeypatch):
+    """Python 3.10's wait_for can swallow a cancel that arrives as what it awaits completes.
+    A cancel that never arrives stands in for that here: the closing flag alone stops the
+    worker, and what it had not sent stays pending."""
+    channel = platform.channel(RetryPolicy(50, base_delay=0.05, max_delay=0.05, poll=0.05))
+    platform.fail(10**6)
+    await channel.get_output_channel().send_text_message(USER, "một")
+    await asyncio.sleep(0.2)  # the worker retries
+    worker = channel.outbox._worker
+    monkeypatch.setattr(worker, "cancel", lambda *args: False)
+    try:
+        await channel.outbox.aclose()
+        stopped = worker.done()
+    finally:
+        monkeypatch.undo()
+        worker.cancel()
+    assert stopped
+    attempts = platform.attempts()
+    await asyncio.sleep(0.3)
+    assert platform.attempts() == attempts  # nothing is sent after the stop
+    assert count(PENDING, platform.name) == 1
