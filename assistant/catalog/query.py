@@ -172,11 +172,19 @@ _FOREIGN_PHRASES = tuple(
 def expand_synonyms(analysis: Analysis) -> Analysis:
     """The question with the catalog's wording of its everyday names added at the end."""
     joined = " " + " ".join(analysis.syllables) + " "
+    # An everyday name is said with or without the passive "bị": "tiền bị rách" is "tiền
+    # rách". (EVENTS are keyed with it: "bị mất".)
+    passive_out = joined.replace(" bi ", " ")
     extra = [
         syllable
-        for table in (SYNONYMS, EVERYDAY, EVENTS, KINDS)
+        for table, texts in (
+            (SYNONYMS, (joined, passive_out)),
+            (EVERYDAY, (joined, passive_out)),
+            (EVENTS, (joined,)),
+            (KINDS, (joined,)),
+        )
         for phrase, wording in table.items()
-        if f" {phrase} " in joined
+        if any(f" {phrase} " in text for text in texts)
         for syllable in wording.split()
     ]
     if _lost_first(analysis.syllables, joined):
@@ -203,6 +211,45 @@ def acts_said(analysis: Analysis) -> Tuple[Tuple[str, ...], ...]:
     if _lost_first(analysis.syllables, joined):
         wordings.add(EVENTS["bi mat"])
     return tuple(ACTS[w] for w in sorted(wordings))
+
+
+# The act a name states, in the closed set of acts procedures perform on a paper, and the
+# words a question says it with. A question that states one act ("đổi cà vẹt") is not about
+# a name that states only others ("Cấp lại chứng nhận đăng ký xe").
+_ACT_WORDS = {
+    "cap lai": "reissue",
+    "lam lai": "reissue",
+    "cap doi": "exchange",
+    "doi": "exchange",
+    "thay doi": "change",
+    "dieu chinh": "change",
+    "cai chinh": "correct",
+    "dinh chinh": "correct",
+    "gia han": "extend",
+    "thu hoi": "revoke",
+    "giai the": "dissolve",
+    "cham dut": "end",
+    "tam ngung": "suspend",
+    "mo khoa": "unlock",
+    "chuyen doi": "convert",
+    "cap moi": "first",
+    "lan dau": "first",
+}
+
+
+def acts_of(syllables: Tuple[str, ...]) -> frozenset:
+    """The acts a text states (see _ACT_WORDS); "đổi" in "thay đổi", "chuyển đổi" and
+    "đối với" (folded alike) is not the exchange."""
+    found = set()
+    for i, s in enumerate(syllables):
+        pair = " ".join(syllables[i : i + 2])
+        if pair in _ACT_WORDS:
+            found.add(_ACT_WORDS[pair])
+        elif s == "doi":
+            before, after = syllables[i - 1 : i] if i else (), syllables[i + 1 : i + 2]
+            if before not in (("thay",), ("chuyen",), ("cap",)) and after != ("voi",):
+                found.add("exchange")
+    return frozenset(found)
 
 
 def everyday_object(analysis: Analysis) -> frozenset:
