@@ -3,8 +3,7 @@
 The evidence that a question is about a procedure is summed up in a probability: a logistic
 model over a few features of the best catalog hit (how much of the procedure's distinctive
 name the question covers, how much of the question the name explains, whether a name or alias
-is quoted whole, the margin over the next hit, whether the name states the act the question
-asks for or only another). Its weights and the thresholds are fitted on
+is quoted whole, the margin over the next hit). Its weights and the thresholds are fitted on
 the development set of ``tests/answer_eval/`` by ``benchmarks/answer_eval.py --fit`` and kept
 in ``calibration.json`` beside this module, so the numbers have one source and can be refitted.
 """
@@ -34,8 +33,6 @@ FEATURES = (
     "length",
     "focus_cover",
     "both",
-    "act_match",
-    "act_conflict",
 )
 
 
@@ -86,9 +83,6 @@ def features(
         "focus_cover": focus_cover,
         # A name said in full that also explains the question: the two together, not either.
         "both": max(hit.name_cover, focus_cover) * hit.coverage,
-        # The act the question states ("đổi", "cấp lại", "gia hạn") and the name's.
-        "act_match": 1.0 if hit.act > 0 else 0.0,
-        "act_conflict": 1.0 if hit.act < 0 else 0.0,
     }
 
 

@@ -17,7 +17,6 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 from assistant.catalog.query import (
     STOPWORDS,
-    acts_of,
     acts_said,
     admits,
     age_bounds,
@@ -78,9 +77,6 @@ class Hit:
     # … and that weight itself: a short generic name covered whole is still weak evidence.
     name_weight: float = 0.0
     alias_cover: float = 0.0  # the same share for the best-covered alias
-    # +1 when the name states an act the question states, -1 when the question states acts
-    # and the name only others ("đổi" against "Cấp lại …"), else 0.
-    act: int = 0
 
 
 @dataclass
@@ -94,7 +90,6 @@ class _Doc:
     name_shape: frozenset = frozenset()
     alias_shapes: List[frozenset] = field(default_factory=list)
     ages: Tuple[int | None, int | None] = (None, None)
-    acts: frozenset = frozenset()  # the acts the name states
     wording: str = ""  # the name and aliases, folded, space-delimited: " cap lai ... "
 
 
@@ -177,7 +172,6 @@ class CatalogIndex:
         doc.name_shape = _name_shape(bare)
         doc.alias_shapes = [a for a in alias_shapes if a]
         doc.ages = age_bounds(entry.name)
-        doc.acts = acts_of(analyse_text(_BRACKETS.sub(" ", entry.name)).syllables)
         doc.wording = " " + " | ".join(" ".join(s) for s in said) + " "
         self.by_code[entry.code] = index
         self.docs.append(doc)
@@ -231,7 +225,6 @@ class CatalogIndex:
                 top.append((index, scores.get(index, 0.0)))
                 ranked.add(index)
         age = age_said(query[:2000])
-        asked_acts = acts_of(analysed.syllables)
         hits = []
         for index, score in top:
             doc = self.docs[index]
@@ -258,7 +251,6 @@ class CatalogIndex:
                     name_cover,
                     name_weight,
                     alias_cover,
-                    _act_fit(asked_acts, doc.acts),
                 )
             )
         hits.sort(key=lambda h: (-h.score, len(h.name)))
@@ -324,12 +316,6 @@ class CatalogIndex:
         if term.startswith("w:"):
             return all(s in STOPWORDS for s in term[2:].split("_"))
         return all(s in STOPWORDS for s in term.split(" "))
-
-
-def _act_fit(asked: frozenset, stated: frozenset) -> int:
-    if not asked or not stated:
-        return 0
-    return 1 if asked & stated else -1
 
 
 def _is_syllable(term: str) -> bool:

@@ -35,11 +35,3 @@ def test_the_calibration_orders_its_thresholds():
     assert cal.answer > cal.confirm >= cal.clarify >= cal.choice > 0
     extreme = {name: 1.0 for name in FEATURES}
     assert 0.0 < probability(extreme, cal) <= 1.0
-
-
-def test_a_name_stating_another_act_than_the_one_asked_is_less_probable():
-    def with_act(act: int) -> float:
-        h = Hit("A", "Thủ tục A", "", 5.0, 0.6, False, 0.6, 10.0, 0.0, act)
-        return score_hits([h], set(), 8)[0].probability
-
-    assert with_act(-1) < with_act(0) < with_act(1)

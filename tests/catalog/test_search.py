@@ -225,18 +225,3 @@ def test_aliases_repeating_a_word_do_not_outweigh_a_name_that_states_the_act():
     assert index.search("gia hạn giấy phép xây dựng")[0].code == "EXT"
     long_name, head = index.docs[index.by_code["EXT"]], index.docs[index.by_code["NEW"]]
     assert long_name.length < 3 * head.length
-
-
-def test_a_hit_says_whether_its_name_states_the_act_asked():
-    from assistant.catalog.search import Entry as E
-
-    index = CatalogIndex(
-        [
-            E("V1", "Cấp lại chứng nhận đăng ký xe, biển số xe"),
-            E("V2", "Đổi chứng nhận đăng ký xe, biển số xe"),
-            E("V3", "Đăng ký xe tạm thời"),
-        ]
-    )
-    acts = {h.code: h.act for h in index.search("đổi cà vẹt xe ô tô", limit=3)}
-    assert acts == {"V1": -1, "V2": 1, "V3": 0}
-    assert {h.act for h in index.search("cà vẹt xe ô tô làm ở đâu", limit=3)} == {0}
