@@ -213,6 +213,45 @@ def acts_said(analysis: Analysis) -> Tuple[Tuple[str, ...], ...]:
     return tuple(ACTS[w] for w in sorted(wordings))
 
 
+# The act a name states, in the closed set of acts procedures perform on a paper, and the
+# words a question says it with. A question that states one act ("đổi cà vẹt") is not about
+# a name that states only others ("Cấp lại chứng nhận đăng ký xe").
+_ACT_WORDS = {
+    "cap lai": "reissue",
+    "lam lai": "reissue",
+    "cap doi": "exchange",
+    "doi": "exchange",
+    "thay doi": "change",
+    "dieu chinh": "change",
+    "cai chinh": "correct",
+    "dinh chinh": "correct",
+    "gia han": "extend",
+    "thu hoi": "revoke",
+    "giai the": "dissolve",
+    "cham dut": "end",
+    "tam ngung": "suspend",
+    "mo khoa": "unlock",
+    "chuyen doi": "convert",
+    "cap moi": "first",
+    "lan dau": "first",
+}
+
+
+def acts_of(syllables: Tuple[str, ...]) -> frozenset:
+    """The acts a text states (see _ACT_WORDS); "đổi" in "thay đổi", "chuyển đổi" and
+    "đối với" (folded alike) is not the exchange."""
+    found = set()
+    for i, s in enumerate(syllables):
+        pair = " ".join(syllables[i : i + 2])
+        if pair in _ACT_WORDS:
+            found.add(_ACT_WORDS[pair])
+        elif s == "doi":
+            before, after = syllables[i - 1 : i] if i else (), syllables[i + 1 : i + 2]
+            if before not in (("thay",), ("chuyen",), ("cap",)) and after != ("voi",):
+                found.add("exchange")
+    return frozenset(found)
+
+
 def everyday_object(analysis: Analysis) -> frozenset:
     """The catalog's wording of the thing a text names in everyday words, when that is all
     it names ("sổ đỏ", "mở công ty"); empty when it says more ("làm sổ đỏ lần đầu")."""

@@ -17,6 +17,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 
 from assistant.catalog.query import (
     STOPWORDS,
+    acts_of,
     acts_said,
     admits,
     age_bounds,
@@ -90,6 +91,7 @@ class _Doc:
     name_shape: frozenset = frozenset()
     alias_shapes: List[frozenset] = field(default_factory=list)
     ages: Tuple[int | None, int | None] = (None, None)
+    acts: frozenset = frozenset()  # the acts the name states
     wording: str = ""  # the name and aliases, folded, space-delimited: " cap lai ... "
 
 
@@ -172,6 +174,7 @@ class CatalogIndex:
         doc.name_shape = _name_shape(bare)
         doc.alias_shapes = [a for a in alias_shapes if a]
         doc.ages = age_bounds(entry.name)
+        doc.acts = acts_of(analyse_text(_BRACKETS.sub(" ", entry.name)).syllables)
         doc.wording = " " + " | ".join(" ".join(s) for s in said) + " "
         self.by_code[entry.code] = index
         self.docs.append(doc)
@@ -225,6 +228,7 @@ class CatalogIndex:
                 top.append((index, scores.get(index, 0.0)))
                 ranked.add(index)
         age = age_said(query[:2000])
+        asked_acts = acts_of(analysed.syllables)
         hits = []
         for index, score in top:
             doc = self.docs[index]
@@ -245,7 +249,7 @@ class CatalogIndex:
                     doc.entry.code,
                     doc.entry.name,
                     doc.entry.level,
-                    score * (0.5 + 0.5 * precision),
+                    score * (0.5 + 0.5 * precision) * _act_factor(asked_acts, doc.acts),
                     matched / total_weight if total_weight else 0.0,
                     index in phrased,
                     name_cover,
@@ -316,6 +320,17 @@ class CatalogIndex:
         if term.startswith("w:"):
             return all(s in STOPWORDS for s in term[2:].split("_"))
         return all(s in STOPWORDS for s in term.split(" "))
+
+
+ACT_MATCH, ACT_CONFLICT = 1.2, 0.7
+
+
+def _act_factor(asked: frozenset, stated: frozenset) -> float:
+    """A name that states an act the question states scores more; one that states only
+    other acts ("Cấp lại …" for "đổi cà vẹt") less."""
+    if not asked or not stated:
+        return 1.0
+    return ACT_MATCH if asked & stated else ACT_CONFLICT
 
 
 def _is_syllable(term: str) -> bool:

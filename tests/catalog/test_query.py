@@ -6,6 +6,7 @@ import pytest
 
 from assistant.catalog.query import (
     EVERYDAY,
+    acts_of,
     acts_said,
     admits,
     age_bounds,
@@ -110,3 +111,20 @@ def test_the_act_an_event_asks_for():
     assert acts_said(analyse_text("mất bằng lái ô tô")) == (("cap lai", "cap doi"),)
     assert acts_said(analyse_text("mất bao lâu thì có bằng lái")) == ()
     assert len(acts_said(analyse_text("giấy phép hết hạn, lại ghi sai tên"))) == 2
+
+
+@pytest.mark.parametrize(
+    "text, acts",
+    [
+        ("xe đổi màu sơn phải đổi cà vẹt", {"exchange"}),
+        ("Cấp lại chứng nhận đăng ký xe, biển số xe", {"reissue"}),
+        ("Cấp đổi Giấy chứng nhận quyền sử dụng đất", {"exchange"}),
+        ("Thay đổi, cải chính thông tin hộ tịch", {"change", "correct"}),
+        ("Chuyển đổi doanh nghiệp tư nhân thành công ty", {"convert"}),
+        ("Gia hạn giấy phép xây dựng đối với công trình cấp III", {"extend"}),
+        ("doi bang lai xe may bi hong", {"exchange"}),
+        ("làm căn cước mất bao lâu", set()),
+    ],
+)
+def test_the_acts_a_text_states(text, acts):
+    assert set(acts_of(analyse_text(text).syllables)) == acts

@@ -225,3 +225,16 @@ def test_aliases_repeating_a_word_do_not_outweigh_a_name_that_states_the_act():
     assert index.search("gia hạn giấy phép xây dựng")[0].code == "EXT"
     long_name, head = index.docs[index.by_code["EXT"]], index.docs[index.by_code["NEW"]]
     assert long_name.length < 3 * head.length
+
+
+def test_a_name_stating_the_act_asked_outranks_one_stating_another():
+    from assistant.catalog.search import Entry as E
+
+    index = CatalogIndex(
+        [
+            E("V1", "Cấp lại chứng nhận đăng ký xe, biển số xe", aliases=["cấp lại cà vẹt xe"]),
+            E("V2", "Đổi chứng nhận đăng ký xe, biển số xe"),
+        ]
+    )
+    assert [h.code for h in index.search("đổi cà vẹt xe ô tô", limit=2)] == ["V2", "V1"]
+    assert index.search("mất cà vẹt xe ô tô", limit=1)[0].code == "V1"
