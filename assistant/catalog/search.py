@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Sequence, Tuple
 
+from assistant.catalog.phrases import QuotedNames
 from assistant.catalog.query import (
     STOPWORDS,
     acts_of,
@@ -49,9 +50,6 @@ NAME_STOP = frozenset(
     của và các cho đối với theo tại hoặc trong khi được là có những một này về từ trên
     """.split()
 )
-
-ALIAS_PHRASE_BONUS = 6.0
-NAME_PHRASE_BONUS = 4.0
 
 
 @dataclass
@@ -109,9 +107,6 @@ def _name_shape(syllables: Sequence[str]) -> frozenset:
 
 
 _BRACKETS = re.compile(r"\([^()]*\)")
-MAX_PHRASE = 16  # syllables; longer aliases are matched by their terms only
-# An alias whose everyday wording the catalog uses in more names than this names an object.
-OBJECT_ALIAS_NAMES = 3
 TOP_K = 40
 
 
@@ -123,12 +118,10 @@ class CatalogIndex:
         self.by_code: Dict[str, int] = {}
         self._totals: Dict[frozenset, float] = {}  # a name shape's whole weight
         self.postings: Dict[str, List[int]] = defaultdict(list)
-        # folded phrase → [(doc, bonus)]: found in a query by looking up its n-grams.
-        self.phrases: Dict[str, List[Tuple[int, float]]] = defaultdict(list)
-        self._object_aliases: List[Tuple[int, Tuple[str, ...], frozenset]] = []
+        self.quoted = QuotedNames()
         for entry in entries:
             self._add(entry)
-        self._add_alias_phrases()
+        self.quoted.close(frozenset(analyse_text(d.entry.name).syllables) for d in self.docs)
         n = max(len(self.docs), 1)
         self.avg_len = sum(d.length for d in self.docs) / n
         self.idf = {t: bm25_idf(len(p), n) for t, p in self.postings.items()}
@@ -163,9 +156,9 @@ class CatalogIndex:
                 tf[term] = max(tf[term], count)
             shapes.append(_content(analysed.syllables))
             alias_shapes.append(_name_shape(analysed.syllables))
-            self._object_aliases.append((index, analysed.syllables, everyday_object(analysed)))
+            self.quoted.add_alias(index, analysed.syllables, everyday_object(analysed))
         bare = name.syllables[2:] if name.syllables[:2] == ("thu", "tuc") else name.syllables
-        self._add_phrase(bare, index, NAME_PHRASE_BONUS)
+        self.quoted.add_name(index, bare)
         # Its length is that of the name less the cases listed in brackets: a name that
         # enumerates "(công trình không theo tuyến/theo tuyến/…)" is not less about its act.
         head = analyse_text(_BRACKETS.sub(" ", entry.name))
@@ -180,21 +173,6 @@ class CatalogIndex:
         self.docs.append(doc)
         for term in tf:
             self.postings[term].append(index)
-
-    def _add_alias_phrases(self) -> None:
-        """An alias quoted whole weighs most, unless it only names the paper many procedures
-        act on: "sổ đỏ" (the catalog's "giấy chứng nhận quyền sử dụng đất", in dozens of
-        names) says nothing of first issue, correction, mortgage or transfer."""
-        names = [frozenset(analyse_text(d.entry.name).syllables) for d in self.docs]
-        for index, syllables, wording in self._object_aliases:
-            shared = wording and sum(1 for n in names if wording <= n) > OBJECT_ALIAS_NAMES
-            if not shared:
-                self._add_phrase(syllables, index, ALIAS_PHRASE_BONUS)
-        self._object_aliases = []
-
-    def _add_phrase(self, syllables: Sequence[str], index: int, bonus: float) -> None:
-        if 0 < len(syllables) <= MAX_PHRASE and _content(syllables):
-            self.phrases[" ".join(syllables)].append((index, bonus))
 
     def search(self, query: str, limit: int = 5, also: Sequence[str] = ()) -> List[Hit]:
         """The best procedures for ``query``; ``also`` names procedures (found another way,
@@ -215,7 +193,7 @@ class CatalogIndex:
                 continue
             for index, weight in self.weighted[term]:
                 scores[index] += weight
-        phrased = self._phrase_bonuses(analysed.syllables, acts_said(plain))
+        phrased = self.quoted.bonuses(analysed.syllables, acts_said(plain), self._states)
         for index, bonus in phrased.items():
             scores[index] += bonus
         query_content = _content(analysed.syllables)
@@ -295,20 +273,6 @@ class CatalogIndex:
             total = self._totals[shape] = sum(self._weight(s) for s in shape)
         found = sum(self._weight(s) for s in found_in)
         return (found / total if total else 0.0), found
-
-    def _phrase_bonuses(
-        self, syllables: Sequence[str], acts: Sequence[Sequence[str]] = ()
-    ) -> Dict[int, float]:
-        """Aliases and names quoted whole in the question, longest bonus per procedure; when
-        the question tells an event ("bị mất"), only for names that state its act."""
-        found: Dict[int, float] = {}
-        for i in range(len(syllables)):
-            for j in range(i + 1, min(i + MAX_PHRASE, len(syllables)) + 1):
-                for index, bonus in self.phrases.get(" ".join(syllables[i:j]), ()):
-                    if acts and not self._states(index, acts):
-                        continue
-                    found[index] = max(found.get(index, 0.0), bonus * (j - i))
-        return found
 
     def _states(self, index: int, acts: Sequence[Sequence[str]]) -> bool:
         """Whether a procedure's name or an alias states one of each act's wordings."""
