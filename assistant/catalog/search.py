@@ -10,6 +10,7 @@ name quoted whole in the question weighs most: that is how people name a procedu
 from __future__ import annotations
 
 import heapq
+import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -270,8 +271,8 @@ class CatalogIndex:
             return 0.0, 0.0
         total = self._totals.get(shape)
         if total is None:
-            total = self._totals[shape] = sum(self._weight(s) for s in shape)
-        found = sum(self._weight(s) for s in found_in)
+            total = self._totals[shape] = math.fsum(self._weight(s) for s in shape)
+        found = math.fsum(self._weight(s) for s in found_in)
         return (found / total if total else 0.0), found
 
     def _states(self, index: int, acts: Sequence[Sequence[str]]) -> bool:
