@@ -10,7 +10,7 @@ that state the act it asks for.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 from assistant.catalog.query import STOPWORDS
 
@@ -30,26 +30,28 @@ class QuotedNames:
         # folded phrase → [(doc, bonus)]: found in a query by looking up its n-grams.
         self.table: Dict[str, List[Tuple[int, float]]] = defaultdict(list)
         self._aliases: List[Tuple[int, Tuple[str, ...], frozenset]] = []
+        self._names: List[frozenset] = []  # every name's syllables, for :meth:`close`
 
-    def add_name(self, index: int, syllables: Sequence[str]) -> None:
-        self._add(syllables, index, NAME_PHRASE_BONUS)
+    def add_name(self, index: int, phrase: Sequence[str], name: Sequence[str]) -> None:
+        """``phrase``: the name as quoted (without a leading "thủ tục"); ``name``: all of it."""
+        self._add(phrase, index, NAME_PHRASE_BONUS)
+        self._names.append(frozenset(name))
 
     def add_alias(self, index: int, syllables: Tuple[str, ...], wording: frozenset) -> None:
         """``wording``: the catalog's wording of the object the alias names in everyday
         words, when that is all it names (``query.everyday_object``)."""
         self._aliases.append((index, syllables, wording))
 
-    def close(self, names: Iterable[frozenset]) -> None:
-        """Enter the aliases, given every procedure name's syllables: an alias quoted whole
-        weighs most, unless it only names the paper many procedures act on: "sổ đỏ" (the
-        catalog's "giấy chứng nhận quyền sử dụng đất", in dozens of names) says nothing of
-        first issue, correction, mortgage or transfer."""
-        names = list(names)
+    def close(self) -> None:
+        """Enter the aliases once every name is known: an alias quoted whole weighs most,
+        unless it only names the paper many procedures act on: "sổ đỏ" (the catalog's "giấy
+        chứng nhận quyền sử dụng đất", in dozens of names) says nothing of first issue,
+        correction, mortgage or transfer."""
         for index, syllables, wording in self._aliases:
-            shared = wording and sum(1 for n in names if wording <= n) > OBJECT_ALIAS_NAMES
+            shared = wording and sum(1 for n in self._names if wording <= n) > OBJECT_ALIAS_NAMES
             if not shared:
                 self._add(syllables, index, ALIAS_PHRASE_BONUS)
-        self._aliases = []
+        self._aliases, self._names = [], []
 
     def bonuses(
         self, syllables: Sequence[str], acts: Acts, states: Callable[[int, Acts], bool]

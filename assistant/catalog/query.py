@@ -252,6 +252,18 @@ def acts_of(syllables: Tuple[str, ...]) -> frozenset:
     return frozenset(found)
 
 
+ACT_MATCH, ACT_CONFLICT = 1.2, 0.7
+
+
+def act_factor(asked: frozenset, stated: frozenset) -> float:
+    """How a search score weighs a name's acts against the question's (see acts_of): more
+    when it states one the question states, less when it states only others ("Cấp lại …"
+    for "đổi cà vẹt")."""
+    if not asked or not stated:
+        return 1.0
+    return ACT_MATCH if asked & stated else ACT_CONFLICT
+
+
 def everyday_object(analysis: Analysis) -> frozenset:
     """The catalog's wording of the thing a text names in everyday words, when that is all
     it names ("sổ đỏ", "mở công ty"); empty when it says more ("làm sổ đỏ lần đầu")."""

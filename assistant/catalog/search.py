@@ -19,6 +19,7 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 from assistant.catalog.phrases import QuotedNames
 from assistant.catalog.query import (
     STOPWORDS,
+    act_factor,
     acts_of,
     acts_said,
     admits,
@@ -122,7 +123,7 @@ class CatalogIndex:
         self.quoted = QuotedNames()
         for entry in entries:
             self._add(entry)
-        self.quoted.close(frozenset(analyse_text(d.entry.name).syllables) for d in self.docs)
+        self.quoted.close()
         n = max(len(self.docs), 1)
         self.avg_len = sum(d.length for d in self.docs) / n
         self.idf = {t: bm25_idf(len(p), n) for t, p in self.postings.items()}
@@ -159,7 +160,7 @@ class CatalogIndex:
             alias_shapes.append(_name_shape(analysed.syllables))
             self.quoted.add_alias(index, analysed.syllables, everyday_object(analysed))
         bare = name.syllables[2:] if name.syllables[:2] == ("thu", "tuc") else name.syllables
-        self.quoted.add_name(index, bare)
+        self.quoted.add_name(index, bare, name.syllables)
         # Its length is that of the name less the cases listed in brackets: a name that
         # enumerates "(công trình không theo tuyến/theo tuyến/…)" is not less about its act.
         head = analyse_text(_BRACKETS.sub(" ", entry.name))
@@ -168,7 +169,7 @@ class CatalogIndex:
         doc.name_shape = _name_shape(bare)
         doc.alias_shapes = [a for a in alias_shapes if a]
         doc.ages = age_bounds(entry.name)
-        doc.acts = acts_of(analyse_text(_BRACKETS.sub(" ", entry.name)).syllables)
+        doc.acts = acts_of(head.syllables)
         doc.wording = " " + " | ".join(" ".join(s) for s in said) + " "
         self.by_code[entry.code] = index
         self.docs.append(doc)
@@ -228,7 +229,7 @@ class CatalogIndex:
                     doc.entry.code,
                     doc.entry.name,
                     doc.entry.level,
-                    score * (0.5 + 0.5 * precision) * _act_factor(asked_acts, doc.acts),
+                    score * (0.5 + 0.5 * precision) * act_factor(asked_acts, doc.acts),
                     matched / total_weight if total_weight else 0.0,
                     index in phrased,
                     name_cover,
@@ -285,17 +286,6 @@ class CatalogIndex:
         if term.startswith("w:"):
             return all(s in STOPWORDS for s in term[2:].split("_"))
         return all(s in STOPWORDS for s in term.split(" "))
-
-
-ACT_MATCH, ACT_CONFLICT = 1.2, 0.7
-
-
-def _act_factor(asked: frozenset, stated: frozenset) -> float:
-    """A name that states an act the question states scores more; one that states only
-    other acts ("Cấp lại …" for "đổi cà vẹt") less."""
-    if not asked or not stated:
-        return 1.0
-    return ACT_MATCH if asked & stated else ACT_CONFLICT
 
 
 def _is_syllable(term: str) -> bool:
