@@ -32,6 +32,8 @@ from assistant.text.normalize import fold, has_diacritics
 from assistant.text.segment import segment
 
 MIN_PATTERN_SYLLABLES = 2  # one syllable ("hộ", "đất") names nothing on its own
+# A DIET guess beside a span the catalog grounds is kept only when DIET is this sure of it.
+SURE_BESIDE_CATALOG = 0.8
 
 
 class SyllableTokenizer:
@@ -203,12 +205,19 @@ class CatalogEntityExtractor(GraphComponent, EntityExtractorMixin):
             ]
             if not found:
                 continue
-            # A span grounded in the catalog beats DIET's guess of the same procedure span.
+            # A span grounded in the catalog beats DIET's guess of the same procedure span,
+            # and an unsure guess elsewhere ("lần đầu" in "làm hộ chiếu lần đầu").
             kept = [
                 e
                 for e in message.get(ENTITIES, [])
                 if e.get("entity") != self.config["entity"]
-                or not any(e["start"] < f["end"] and f["start"] < e["end"] for f in found)
+                or (
+                    not any(e["start"] < f["end"] and f["start"] < e["end"] for f in found)
+                    and (
+                        e.get("extractor") != "DIETClassifier"
+                        or (e.get("confidence_entity") or 0.0) >= SURE_BESIDE_CATALOG
+                    )
+                )
             ]
             message.set(ENTITIES, kept + self.add_extractor_name(found), add_to_output=True)
         return messages
