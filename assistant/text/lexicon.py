@@ -10,7 +10,7 @@ such as "50k" are protected pieces and never reach this table.
 
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, List
 
 from assistant.text.normalize import has_diacritics
 
@@ -49,6 +49,7 @@ ABBREVIATIONS: Dict[str, str] = {
     "htx": "hợp tác xã",
     "pccc": "phòng cháy chữa cháy",
     "bds": "bất động sản",
+    "vn": "Việt Nam",
     # teencode
     "ko": "không",
     "k": "không",
@@ -91,6 +92,23 @@ def expand(token: str) -> str | None:
     return ABBREVIATIONS.get(key)
 
 
+# Teencode that is a real word after some words, typed without diacritics: "so hong" is
+# "sổ hồng" (the house certificate), not "sổ không".
+NOT_AFTER = {"hong": frozenset({"so", "sổ"})}
+
+
 def expand_words(words: str) -> str:
     """Each syllable of a segmented word spelled out ("dk ket" → "đăng ký ket")."""
-    return " ".join(expand(w) or w for w in words.split(" "))
+    return " ".join(expand_tokens(words.split(" ")))
+
+
+def expand_tokens(tokens: List[str]) -> List[str]:
+    """Each token spelled out, unless the token before makes it a real word (NOT_AFTER)."""
+    out = []
+    for i, token in enumerate(tokens):
+        before = NOT_AFTER.get(token.lower())
+        if before and i and tokens[i - 1].lower() in before:
+            out.append(token)
+        else:
+            out.append(expand(token) or token)
+    return out

@@ -30,6 +30,10 @@ def test_expand(token, full):
         ("dk ket", "đăng ký ket"),
         ("cccd", "căn cước công dân"),
         ("sổ hồng", "sổ hồng"),
+        ("so hong", "so hong"),  # "sổ hồng" typed without diacritics, not "sổ không"
+        ("sổ hong", "sổ hong"),
+        ("xe hong", "xe không"),  # elsewhere the teencode still reads "không"
+        ("vn", "Việt Nam"),
         ("", ""),
     ],
 )
