@@ -15,7 +15,7 @@ from typing import Dict, List, Tuple
 
 import yaml
 
-from assistant.text.lexicon import expand_words
+from assistant.text.lexicon import expand_tokens
 from assistant.text.normalize import PROTECTED_RE, fold, nfc
 
 EVERYDAY_FILE = Path(__file__).resolve().parents[2] / "data" / "catalog" / "everyday.yml"
@@ -130,10 +130,8 @@ def analyse_text(text: str) -> Analysis:
     dates and amounts out (no word segmentation: syllables are what the index uses)."""
     text = nfc(text)
     kept = PROTECTED_RE.sub(" ", text)
-    syllables: List[str] = []
-    for match in _SYLLABLE.finditer(kept):
-        syllables.extend(fold(expand_words(match.group(0))).split())
-    return Analysis(tuple(syllables))
+    tokens = expand_tokens([match.group(0) for match in _SYLLABLE.finditer(kept)])
+    return Analysis(tuple(fold(" ".join(tokens)).split()))
 
 
 def read_everyday(path: Path = EVERYDAY_FILE) -> Dict[str, str]:
@@ -191,6 +189,10 @@ def expand_synonyms(analysis: Analysis) -> Analysis:
         extra.extend(EVENTS["bi mat"].split())
     if " nuoc ngoai " not in joined and any(f" {p} " in joined for p in _FOREIGN_PHRASES):
         extra.extend(["nuoc", "ngoai"])
+    # Where the applicant is says where it is filed: "đang ở Việt Nam" is "ở trong nước"
+    # (names such as "Nhập quốc tịch Việt Nam ở trong nước" / "… ở nước ngoài").
+    if " o viet nam " in joined and " trong nuoc " not in joined:
+        extra.extend(["o", "trong", "nuoc"])
     if not extra:
         return analysis
     return Analysis((*analysis.syllables, *extra))

@@ -13,11 +13,13 @@ import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from assistant.catalog.phrases import QuotedNames
 from assistant.catalog.query import (
+    ACT_CONFLICT,
+    ACT_MATCH,
     STOPWORDS,
     act_factor,
     acts_of,
@@ -29,6 +31,7 @@ from assistant.catalog.query import (
     everyday_object,
     expand_synonyms,
 )
+from assistant.catalog.twins import Twins
 from assistant.text.normalize import fold
 from assistant.text.weights import bm25_idf, bm25_tf
 
@@ -110,6 +113,7 @@ def _name_shape(syllables: Sequence[str]) -> frozenset:
 
 _BRACKETS = re.compile(r"\([^()]*\)")
 TOP_K = 40
+TWIN_DEPTH = 10  # the best hits whose foreign twins join them (see twins)
 
 
 class CatalogIndex:
@@ -124,6 +128,7 @@ class CatalogIndex:
         for entry in entries:
             self._add(entry)
         self.quoted.close()
+        self.twins = Twins.build([d.entry.name for d in self.docs])
         n = max(len(self.docs), 1)
         self.avg_len = sum(d.length for d in self.docs) / n
         self.idf = {t: bm25_idf(len(p), n) for t, p in self.postings.items()}
@@ -199,7 +204,6 @@ class CatalogIndex:
         for index, bonus in phrased.items():
             scores[index] += bonus
         query_content = _content(analysed.syllables)
-        said = frozenset(analysed.syllables)
         top = heapq.nlargest(TOP_K, scores.items(), key=lambda item: item[1])
         ranked = {index for index, _ in top}
         for code in also:
@@ -207,6 +211,13 @@ class CatalogIndex:
             if index is not None and index not in ranked:
                 top.append((index, scores.get(index, 0.0)))
                 ranked.add(index)
+        said = frozenset(analysed.syllables)
+        foreign = {"nuoc", "ngoai"} <= said
+        best = dict(top)
+        for variant, source in self.twins.joining([i for i, _ in top[:TWIN_DEPTH]], foreign):
+            if variant not in ranked:
+                top.append((variant, max(best[source], scores.get(variant, 0.0))))
+                ranked.add(variant)
         age = age_said(query[:2000])
         asked_acts = acts_of(analysed.syllables)
         hits = []
@@ -237,6 +248,7 @@ class CatalogIndex:
                     alias_cover,
                 )
             )
+        hits = self._inherit(hits, foreign)
         hits.sort(key=lambda h: (-h.score, len(h.name)))
         wanted = set(also)
         return hits[:limit] + [h for h in hits[limit:] if h.code in wanted]
@@ -251,11 +263,41 @@ class CatalogIndex:
         index = self.by_code.get(code)
         if index is None:
             return 0.0
+        sources = self.twins.sources(index, {"nuoc", "ngoai"} <= said)
+        return max(self._share(i, said) for i in (index, *sources))
+
+    def _inherit(self, hits: List[Hit], foreign: bool) -> List[Hit]:
+        """A foreign twin the question means (see ``twins``) takes its domestic twin's
+        evidence of being named and ranks above it."""
+        by_code = {h.code: i for i, h in enumerate(hits)}
+        for i, own in enumerate(list(hits)):
+            index = self.by_code[own.code]
+            found = [self.docs[s].entry.code for s in self.twins.sources(index, foreign)]
+            sources = [hits[by_code[c]] for c in found if c in by_code]
+            if not sources:
+                continue
+            every = [own, *sources]
+            hits[i] = Hit(
+                own.code,
+                own.name,
+                own.level,
+                max(own.score, max(h.score for h in sources) * ACT_MATCH),
+                max(h.coverage for h in every),
+                any(h.phrase for h in every),
+                max(h.name_cover for h in every),
+                max(h.name_weight for h in every),
+                max(h.alias_cover for h in every),
+            )
+            for code in found:
+                if code in by_code:
+                    j = by_code[code]
+                    hits[j] = replace(hits[j], score=hits[j].score * ACT_CONFLICT)
+        return hits
+
+    def _share(self, index: int, said: frozenset) -> float:
         doc = self.docs[index]
-        return max(
-            (self._cover(shape, said)[0] for shape in (doc.name_shape, *doc.alias_shapes)),
-            default=0.0,
-        )
+        shapes = (doc.name_shape, *doc.alias_shapes)
+        return max((self._cover(shape, said)[0] for shape in shapes), default=0.0)
 
     def _weight(self, syllable: str) -> float:
         idf = self.idf.get(syllable, self.unknown_idf)

@@ -60,6 +60,16 @@ def test_a_nationality_is_the_foreign_element():
     assert said("lấy chồng nước ngoài").count("ngoai") == 1
 
 
+def test_living_in_vietnam_is_filing_in_the_country():
+    assert said("chồng em người Hàn đang sống ở VN, xin nhập quốc tịch")[-3:] == (
+        "o",
+        "trong",
+        "nuoc",
+    )
+    assert "trong" not in said("xin nhập quốc tịch Việt Nam")
+    assert said("đang ở trong nước muốn thôi quốc tịch").count("trong") == 1
+
+
 @pytest.mark.parametrize(
     "name, bounds",
     [

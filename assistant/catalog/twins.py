@@ -1,0 +1,62 @@
+"""Foreign twins: procedures that are other procedures with a foreign element.
+
+"Đăng ký kết hôn có yếu tố nước ngoài" is "Đăng ký kết hôn" with a foreign element. A question
+that states one ("lấy chồng Hàn Quốc", "bố bé là người Úc") is about the twin, which takes its
+domestic twin's evidence of being named (an alias or the name quoted, the share of the name
+said): the foreign element is the only difference, and the question says it. Twins are read
+from the catalog's names when the index is built, so an imported procedure finds its twin at
+once.
+
+(Combined procedures, "khai sinh kết hợp nhận cha, mẹ, con", were tried the same way, from two
+parts said: the parts share words, so one part said looked like both; see the README.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+from assistant.catalog.query import analyse_text
+
+FOREIGN = "co yeu to nuoc ngoai"
+
+
+def bare(name: str) -> str:
+    """A name's folded syllables, less a leading "thủ tục"."""
+    syllables = analyse_text(name).syllables
+    return " ".join(syllables[2:] if syllables[:2] == ("thu", "tuc") else syllables)
+
+
+@dataclass
+class Twins:
+    """The foreign twins among the procedures an index holds, by position in it."""
+
+    foreign: Dict[int, int] = field(default_factory=dict)  # domestic -> foreign twin
+    domestic: Dict[int, int] = field(default_factory=dict)  # foreign twin -> domestic
+
+    @classmethod
+    def build(cls, names: Sequence[str]) -> Twins:
+        by_name: Dict[str, int] = {}
+        for index, name in enumerate(names):
+            by_name.setdefault(bare(name), index)
+        found = cls()
+        for name, index in by_name.items():
+            if name.endswith(" " + FOREIGN):
+                domestic = by_name.get(name[: -len(FOREIGN) - 1])
+                if domestic is not None:
+                    found.foreign[domestic] = index
+                    found.domestic[index] = domestic
+        return found
+
+    def joining(self, indices: Iterable[int], foreign: bool) -> List[Tuple[int, int]]:
+        """(twin, domestic) for each given procedure with a twin, when the question is foreign."""
+        if not foreign:
+            return []
+        return [(self.foreign[i], i) for i in indices if i in self.foreign]
+
+    def sources(self, index: int, foreign: bool) -> List[int]:
+        """The procedure whose evidence ``index`` takes: its domestic twin, when the question
+        is foreign."""
+        if foreign and index in self.domestic:
+            return [self.domestic[index]]
+        return []
