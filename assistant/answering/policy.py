@@ -3,9 +3,10 @@
 The evidence that a question is about a procedure is summed up in a probability: a logistic
 model over a few features of the best catalog hit (how much of the procedure's distinctive
 name the question covers, how much of the question the name explains, whether a name or alias
-is quoted whole, the margin over the next hit). Its weights and the thresholds are fitted on
-the development set of ``tests/answer_eval/`` by ``benchmarks/answer_eval.py --fit`` and kept
-in ``calibration.json`` beside this module, so the numbers have one source and can be refitted.
+is quoted whole, the margin over the next hit, the search's score against the best one's).
+Its weights and the thresholds are fitted on the development set of ``tests/answer_eval/`` by
+``benchmarks/answer_eval.py --fit`` and kept in ``calibration.json`` beside this module, so
+the numbers have one source and can be refitted.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ FEATURES = (
     "length",
     "focus_cover",
     "both",
+    "relative",
 )
 
 
@@ -64,6 +66,7 @@ def features(
     query_size: int,
     best_coverage: float,
     focus_cover: float = 0.0,
+    best_score: float = 0.0,
 ) -> Dict[str, float]:
     """The evidence one hit gives, each feature in [0, 1]."""
     margin = 1.0 if runner_up is None or hit.score <= 0 else 1 - runner_up.score / hit.score
@@ -83,6 +86,8 @@ def features(
         "focus_cover": focus_cover,
         # A name said in full that also explains the question: the two together, not either.
         "both": max(hit.name_cover, focus_cover) * hit.coverage,
+        # The search's own score against the best one's.
+        "relative": hit.score / best_score if best_score > 0 else 0.0,
     }
 
 
@@ -109,6 +114,7 @@ def score_hits(
     the procedure's name said in the sentence that asks."""
     scored = []
     best_coverage = max((h.coverage for h in hits), default=0.0)
+    best_score = max((h.score for h in hits), default=0.0)
     for i, hit in enumerate(hits):
         runner_up = hits[i + 1] if i + 1 < len(hits) else None
         values = features(
@@ -118,6 +124,7 @@ def score_hits(
             query_size,
             best_coverage,
             focus(hit.code) if focus else hit.name_cover,
+            best_score,
         )
         scored.append(Scored(hit, probability(values), values))
     scored.sort(key=lambda s: -s.probability)

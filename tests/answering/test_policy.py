@@ -17,6 +17,14 @@ def test_the_margin_is_over_the_next_hit():
     assert scored["C"].values["margin"] == 1.0
 
 
+def test_the_search_score_counts_against_the_best_hit():
+    scored = {s.hit.code: s for s in score_hits([hit("A", 90), hit("B", 30)], set(), 8)}
+    assert scored["A"].values["relative"] == 1.0
+    assert round(scored["B"].values["relative"], 2) == 0.33
+    [lone] = score_hits([hit("A", 0.0)], set(), 8)
+    assert lone.values["relative"] == 0.0
+
+
 def test_a_lone_hit_has_the_whole_margin():
     [only] = score_hits([hit("A", 3)], set(), 5)
     assert only.values["margin"] == 1.0
