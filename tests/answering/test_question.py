@@ -20,6 +20,7 @@ CASES = [
     ("cấp phiếu lý lịch tư pháp theo nghị định nào", "ask_documents", "legal_basis", None),
     ("làm xong nhận cha con thì được cấp giấy gì", "ask_documents", "result", None),
     ("đổi giấy phép lái xe xong thì cuối cùng nhận được phiếu gì", "ask_documents", "result", None),
+    ("nộp tờ khai đăng ký thuế xong thì nhận lại giấy gì", "ask_documents", "result", None),
     ("xây nhà không phép bị phạt bao nhiêu", "ask_fee", "fee", "penalty"),
     ("thuế trước bạ xe 500 triệu tính thế nào", "ask_fee", None, "calculation"),
     ("sổ đỏ là gì", "ask_procedure_overview", None, "definition"),
