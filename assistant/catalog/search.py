@@ -13,7 +13,7 @@ import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 from assistant.catalog.phrases import QuotedNames
@@ -214,10 +214,10 @@ class CatalogIndex:
         said = frozenset(analysed.syllables)
         foreign = {"nuoc", "ngoai"} <= said
         best = dict(top)
-        for variant, source in self.twins.joining([i for i, _ in top[:TWIN_DEPTH]], foreign):
-            if variant not in ranked:
-                top.append((variant, max(best[source], scores.get(variant, 0.0))))
-                ranked.add(variant)
+        for twin, domestic in self.twins.joining([i for i, _ in top[:TWIN_DEPTH]], foreign):
+            if twin not in ranked:
+                top.append((twin, max(best[domestic], scores.get(twin, 0.0))))
+                ranked.add(twin)
         age = age_said(query[:2000])
         asked_acts = acts_of(analysed.syllables)
         hits = []
@@ -248,7 +248,9 @@ class CatalogIndex:
                     alias_cover,
                 )
             )
-        hits = self._inherit(hits, foreign)
+        if foreign:
+            codes = [d.entry.code for d in self.docs]
+            hits = self.twins.inherit(hits, codes, ACT_MATCH, ACT_CONFLICT)
         hits.sort(key=lambda h: (-h.score, len(h.name)))
         wanted = set(also)
         return hits[:limit] + [h for h in hits[limit:] if h.code in wanted]
@@ -265,34 +267,6 @@ class CatalogIndex:
             return 0.0
         sources = self.twins.sources(index, {"nuoc", "ngoai"} <= said)
         return max(self._share(i, said) for i in (index, *sources))
-
-    def _inherit(self, hits: List[Hit], foreign: bool) -> List[Hit]:
-        """A foreign twin the question means (see ``twins``) takes its domestic twin's
-        evidence of being named and ranks above it."""
-        by_code = {h.code: i for i, h in enumerate(hits)}
-        for i, own in enumerate(list(hits)):
-            index = self.by_code[own.code]
-            found = [self.docs[s].entry.code for s in self.twins.sources(index, foreign)]
-            sources = [hits[by_code[c]] for c in found if c in by_code]
-            if not sources:
-                continue
-            every = [own, *sources]
-            hits[i] = Hit(
-                own.code,
-                own.name,
-                own.level,
-                max(own.score, max(h.score for h in sources) * ACT_MATCH),
-                max(h.coverage for h in every),
-                any(h.phrase for h in every),
-                max(h.name_cover for h in every),
-                max(h.name_weight for h in every),
-                max(h.alias_cover for h in every),
-            )
-            for code in found:
-                if code in by_code:
-                    j = by_code[code]
-                    hits[j] = replace(hits[j], score=hits[j].score * ACT_CONFLICT)
-        return hits
 
     def _share(self, index: int, said: frozenset) -> float:
         doc = self.docs[index]

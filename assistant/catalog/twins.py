@@ -13,8 +13,8 @@ parts said: the parts share words, so one part said looked like both; see the RE
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Sequence, Tuple
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 from assistant.catalog.query import analyse_text
 
@@ -53,6 +53,28 @@ class Twins:
         if not foreign:
             return []
         return [(self.foreign[i], i) for i in indices if i in self.foreign]
+
+    def inherit(self, hits: List[Any], codes: Sequence[str], match: float, conflict: float):
+        """For a foreign question: each twin among ``hits`` (search hits; ``codes[i]`` is the
+        code of the index's procedure i) takes its domestic twin's evidence of being named
+        and its score x ``match`` at least; the domestic twin's score is x ``conflict``."""
+        at = {h.code: n for n, h in enumerate(hits)}
+        for twin, domestic in self.domestic.items():
+            t, d = at.get(codes[twin]), at.get(codes[domestic])
+            if t is None or d is None:
+                continue
+            own, dom = hits[t], hits[d]
+            hits[t] = replace(
+                own,
+                score=max(own.score, dom.score * match),
+                coverage=max(own.coverage, dom.coverage),
+                phrase=own.phrase or dom.phrase,
+                name_cover=max(own.name_cover, dom.name_cover),
+                name_weight=max(own.name_weight, dom.name_weight),
+                alias_cover=max(own.alias_cover, dom.alias_cover),
+            )
+            hits[d] = replace(dom, score=dom.score * conflict)
+        return hits
 
     def sources(self, index: int, foreign: bool) -> List[int]:
         """The procedure whose evidence ``index`` takes: its domestic twin, when the question
