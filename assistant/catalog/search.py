@@ -31,7 +31,7 @@ from assistant.catalog.query import (
     everyday_object,
     expand_synonyms,
 )
-from assistant.catalog.twins import Twins
+from assistant.catalog.twins import Twins, is_foreign
 from assistant.text.normalize import fold
 from assistant.text.weights import bm25_idf, bm25_tf
 
@@ -128,7 +128,9 @@ class CatalogIndex:
         for entry in entries:
             self._add(entry)
         self.quoted.close()
-        self.twins = Twins.build([d.entry.name for d in self.docs])
+        self.twins = Twins.build(
+            [d.entry.name for d in self.docs], [d.entry.code for d in self.docs]
+        )
         n = max(len(self.docs), 1)
         self.avg_len = sum(d.length for d in self.docs) / n
         self.idf = {t: bm25_idf(len(p), n) for t, p in self.postings.items()}
@@ -212,7 +214,7 @@ class CatalogIndex:
                 top.append((index, scores.get(index, 0.0)))
                 ranked.add(index)
         said = frozenset(analysed.syllables)
-        foreign = {"nuoc", "ngoai"} <= said
+        foreign = is_foreign(said)
         best = dict(top)
         for twin, domestic in self.twins.joining([i for i, _ in top[:TWIN_DEPTH]], foreign):
             if twin not in ranked:
@@ -249,8 +251,7 @@ class CatalogIndex:
                 )
             )
         if foreign:
-            codes = [d.entry.code for d in self.docs]
-            hits = self.twins.inherit(hits, codes, ACT_MATCH, ACT_CONFLICT)
+            hits = self.twins.inherit(hits, ACT_MATCH, ACT_CONFLICT)
         hits.sort(key=lambda h: (-h.score, len(h.name)))
         wanted = set(also)
         return hits[:limit] + [h for h in hits[limit:] if h.code in wanted]
@@ -265,7 +266,7 @@ class CatalogIndex:
         index = self.by_code.get(code)
         if index is None:
             return 0.0
-        sources = self.twins.sources(index, {"nuoc", "ngoai"} <= said)
+        sources = self.twins.sources(index, is_foreign(said))
         return max(self._share(i, said) for i in (index, *sources))
 
     def _share(self, index: int, said: frozenset) -> float:

@@ -21,6 +21,11 @@ from assistant.catalog.query import analyse_text
 FOREIGN = "co yeu to nuoc ngoai"
 
 
+def is_foreign(said: frozenset) -> bool:
+    """Whether the syllables a question says (synonyms added) state a foreign element."""
+    return {"nuoc", "ngoai"} <= said
+
+
 def bare(name: str) -> str:
     """A name's folded syllables, less a leading "thủ tục"."""
     syllables = analyse_text(name).syllables
@@ -33,9 +38,10 @@ class Twins:
 
     foreign: Dict[int, int] = field(default_factory=dict)  # domestic -> foreign twin
     domestic: Dict[int, int] = field(default_factory=dict)  # foreign twin -> domestic
+    codes: Dict[int, str] = field(default_factory=dict)  # position of a twin -> its code
 
     @classmethod
-    def build(cls, names: Sequence[str]) -> Twins:
+    def build(cls, names: Sequence[str], codes: Sequence[str] = ()) -> Twins:
         by_name: Dict[str, int] = {}
         for index, name in enumerate(names):
             by_name.setdefault(bare(name), index)
@@ -46,6 +52,8 @@ class Twins:
                 if domestic is not None:
                     found.foreign[domestic] = index
                     found.domestic[index] = domestic
+        if codes:
+            found.codes = {i: codes[i] for pair in found.domestic.items() for i in pair}
         return found
 
     def joining(self, indices: Iterable[int], foreign: bool) -> List[Tuple[int, int]]:
@@ -54,13 +62,13 @@ class Twins:
             return []
         return [(self.foreign[i], i) for i in indices if i in self.foreign]
 
-    def inherit(self, hits: List[Any], codes: Sequence[str], match: float, conflict: float):
-        """For a foreign question: each twin among ``hits`` (search hits; ``codes[i]`` is the
-        code of the index's procedure i) takes its domestic twin's evidence of being named
-        and its score x ``match`` at least; the domestic twin's score is x ``conflict``."""
+    def inherit(self, hits: List[Any], match: float, conflict: float) -> List[Any]:
+        """For a foreign question: each twin among ``hits`` (search hits, built with the
+        procedures' codes) takes its domestic twin's evidence of being named and its score
+        x ``match`` at least; the domestic twin's score is x ``conflict``."""
         at = {h.code: n for n, h in enumerate(hits)}
         for twin, domestic in self.domestic.items():
-            t, d = at.get(codes[twin]), at.get(codes[domestic])
+            t, d = at.get(self.codes[twin]), at.get(self.codes[domestic])
             if t is None or d is None:
                 continue
             own, dom = hits[t], hits[d]
