@@ -67,9 +67,16 @@ def features(
     best_coverage: float,
     focus_cover: float = 0.0,
     best_score: float = 0.0,
+    above: Hit | None = None,
 ) -> Dict[str, float]:
-    """The evidence one hit gives, each feature in [0, 1]."""
+    """The evidence one hit gives, each feature in [0, 1]. ``runner_up`` and ``above`` are
+    the hits ranked next below and above it by the search."""
+    # How far the hit stands from its neighbours in the search's order: the lead over the
+    # next, and no more than it trails the one above (a close second is not clear of
+    # anything, however far the third is behind).
     margin = 1.0 if runner_up is None or hit.score <= 0 else 1 - runner_up.score / hit.score
+    if above is not None and above.score > 0:
+        margin = min(margin, 1 - hit.score / above.score)
     return {
         "name_cover": hit.name_cover,
         "name_weight": min(hit.name_weight, 24.0) / 24.0,
@@ -125,6 +132,7 @@ def score_hits(
             best_coverage,
             focus(hit.code) if focus else hit.name_cover,
             best_score,
+            hits[i - 1] if i else None,
         )
         scored.append(Scored(hit, probability(values), values))
     scored.sort(key=lambda s: -s.probability)

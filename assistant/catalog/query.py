@@ -1,8 +1,9 @@
 """How a citizen's question is read before the catalog is searched.
 
 Folded syllables with abbreviations spelled out; the catalog's wording added for everyday
-names ("sổ đỏ") and for what happened to a paper ("bị mất" → "cấp lại"); a nationality read
-as the foreign element; the one age the question states. Pure functions, no database.
+names ("sổ đỏ") and for what happened to a paper ("bị mất" → "cấp lại", see ``acts``); a
+nationality read as the foreign element; the one age the question states. Pure functions, no
+database.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Dict, List, Tuple
 
 import yaml
 
+from assistant.catalog.acts import EVENTS, lost_first
 from assistant.text.lexicon import expand_tokens
 from assistant.text.normalize import PROTECTED_RE, fold, nfc
 
@@ -70,42 +72,8 @@ SYNONYMS = {
     "tra bien": "thu hoi bien so",
 }
 
-# What happened to a paper says which act is wanted: a lost one is re-issued ("cấp lại"), a
-# wrong entry corrected, an expiring permit extended. Matched as phrases, like SYNONYMS.
-EVENTS = {
-    "bi mat": "cap lai",
-    "lam mat": "cap lai",
-    "danh mat": "cap lai",
-    "that lac": "cap lai",
-    "danh roi": "cap lai",
-    "ghi sai": "cai chinh dinh chinh sai sot",
-    "bi sai": "cai chinh dinh chinh sai sot",
-    "sai ten": "cai chinh dinh chinh sai sot",
-    "sai ngay": "cai chinh dinh chinh sai sot",
-    "sai nam": "cai chinh dinh chinh sai sot",
-    "sai thong tin": "cai chinh dinh chinh sai sot",
-    "het han": "gia han",
-    "chuyen dia diem": "thay doi dia chi dia diem",
-    "chuyen van phong": "thay doi dia chi tru so",
-    "chuyen tru so": "thay doi dia chi tru so",
-    "doi dia chi": "thay doi dia chi",
-}
-# The act each event asks for, as names state it: a name quoted whole that does not state the
-# act is not the procedure meant ("bị mất giấy phép lái xe" is not "cấp giấy phép lái xe").
-ACTS = {
-    "cap lai": ("cap lai", "cap doi"),
-    "cai chinh dinh chinh sai sot": ("cai chinh", "dinh chinh", "sai sot", "dieu chinh"),
-    "gia han": ("gia han", "cap lai"),
-    # Every move ("chuyển trụ sở", "đổi địa chỉ", …) is stated as a change of address.
-    **{
-        wording: ("thay doi", "dieu chinh", "chuyen")
-        for wording in EVENTS.values()
-        if wording.startswith("thay doi dia chi")
-    },
-}
 # Kinds the catalog names more generally: a company is one kind of enterprise.
 KINDS = {"cong ty": "doanh nghiep"}
-_LOST_NOT_BEFORE = frozenset("bao may thoi tien phi nhieu lau bn".split())
 
 
 @dataclass(frozen=True)
@@ -185,7 +153,7 @@ def expand_synonyms(analysis: Analysis) -> Analysis:
         if any(f" {phrase} " in text for text in texts)
         for syllable in wording.split()
     ]
-    if _lost_first(analysis.syllables, joined):
+    if lost_first(analysis.syllables, joined):
         extra.extend(EVENTS["bi mat"].split())
     if " nuoc ngoai " not in joined and any(f" {p} " in joined for p in _FOREIGN_PHRASES):
         extra.extend(["nuoc", "ngoai"])
@@ -196,74 +164,6 @@ def expand_synonyms(analysis: Analysis) -> Analysis:
     if not extra:
         return analysis
     return Analysis((*analysis.syllables, *extra))
-
-
-def _lost_first(s: Tuple[str, ...], joined: str) -> bool:
-    """ "mất" opening the question is a loss, unless it asks how long or how much."""
-    return (
-        len(s) > 1 and s[0] == "mat" and s[1] not in _LOST_NOT_BEFORE and " bi mat " not in joined
-    )
-
-
-def acts_said(analysis: Analysis) -> Tuple[Tuple[str, ...], ...]:
-    """For each event the question tells ("bị mất", "ghi sai"), the wordings of the act a
-    name must state to be the procedure meant; empty when it tells none."""
-    joined = " " + " ".join(analysis.syllables) + " "
-    wordings = {wording for phrase, wording in EVENTS.items() if f" {phrase} " in joined}
-    if _lost_first(analysis.syllables, joined):
-        wordings.add(EVENTS["bi mat"])
-    return tuple(ACTS[w] for w in sorted(wordings))
-
-
-# The act a name states, in the closed set of acts procedures perform on a paper, and the
-# words a question says it with. A question that states one act ("đổi cà vẹt") is not about
-# a name that states only others ("Cấp lại chứng nhận đăng ký xe").
-_ACT_WORDS = {
-    "cap lai": "reissue",
-    "lam lai": "reissue",
-    "cap doi": "exchange",
-    "doi": "exchange",
-    "thay doi": "change",
-    "dieu chinh": "change",
-    "cai chinh": "correct",
-    "dinh chinh": "correct",
-    "gia han": "extend",
-    "thu hoi": "revoke",
-    "giai the": "dissolve",
-    "cham dut": "end",
-    "tam ngung": "suspend",
-    "mo khoa": "unlock",
-    "chuyen doi": "convert",
-    "cap moi": "first",
-    "lan dau": "first",
-}
-
-
-def acts_of(syllables: Tuple[str, ...]) -> frozenset:
-    """The acts a text states (see _ACT_WORDS); "đổi" in "thay đổi", "chuyển đổi" and
-    "đối với" (folded alike) is not the exchange."""
-    found = set()
-    for i, s in enumerate(syllables):
-        pair = " ".join(syllables[i : i + 2])
-        if pair in _ACT_WORDS:
-            found.add(_ACT_WORDS[pair])
-        elif s == "doi":
-            before, after = syllables[i - 1 : i] if i else (), syllables[i + 1 : i + 2]
-            if before not in (("thay",), ("chuyen",), ("cap",)) and after != ("voi",):
-                found.add("exchange")
-    return frozenset(found)
-
-
-ACT_MATCH, ACT_CONFLICT = 1.2, 0.7
-
-
-def act_factor(asked: frozenset, stated: frozenset) -> float:
-    """How a search score weighs a name's acts against the question's (see acts_of): more
-    when it states one the question states, less when it states only others ("Cấp lại …"
-    for "đổi cà vẹt")."""
-    if not asked or not stated:
-        return 1.0
-    return ACT_MATCH if asked & stated else ACT_CONFLICT
 
 
 def everyday_object(analysis: Analysis) -> frozenset:
@@ -284,6 +184,7 @@ def everyday_object(analysis: Analysis) -> frozenset:
 _AGE_UNDER = re.compile(r"\bduoi (\d{1,3}) tuoi")
 _AGE_FROM = re.compile(r"\btu (?:du )?(\d{1,3}) tuoi")
 _AGE_SAID = re.compile(r"\b(\d{1,3}) ?(tuoi|thang tuoi)\b")
+_NEWBORN = re.compile(r"\b(so sinh|moi sinh|moi de)\b")  # a newborn is 0 years old
 
 
 def age_bounds(name: str) -> Tuple[int | None, int | None]:
@@ -296,9 +197,10 @@ def age_bounds(name: str) -> Tuple[int | None, int | None]:
 
 def age_said(text: str) -> int | None:
     """The one age a question states, in years (months count as 0); None if none or several."""
-    ages = {
-        0 if unit.startswith("thang") else int(n) for n, unit in _AGE_SAID.findall(fold(nfc(text)))
-    }
+    folded = fold(nfc(text))
+    ages = {0 if unit.startswith("thang") else int(n) for n, unit in _AGE_SAID.findall(folded)}
+    if _NEWBORN.search(folded):
+        ages.add(0)
     return ages.pop() if len(ages) == 1 else None
 
 

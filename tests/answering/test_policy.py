@@ -10,11 +10,14 @@ def hit(code: str, score: float, cover: float = 0.5) -> Hit:
     return Hit(code, f"Thủ tục {code}", "", score, cover, False, cover, 10.0)
 
 
-def test_the_margin_is_over_the_next_hit():
-    scored = {s.hit.code: s for s in score_hits([hit("A", 10), hit("B", 9), hit("C", 1)], set(), 8)}
+def test_the_margin_is_over_the_next_hit_and_no_more_than_the_gap_to_the_one_above():
+    hits = [hit("A", 10), hit("B", 9), hit("C", 1), hit("D", 0.5)]
+    scored = {s.hit.code: s for s in score_hits(hits, set(), 8)}
     assert round(scored["A"].values["margin"], 2) == 0.1
-    assert round(scored["B"].values["margin"], 2) == 0.89
-    assert scored["C"].values["margin"] == 1.0
+    # B leads C by 89 %, but trails A by 10 %: a close second stands clear of nothing.
+    assert round(scored["B"].values["margin"], 2) == 0.1
+    assert round(scored["C"].values["margin"], 2) == 0.5
+    assert scored["D"].values["margin"] == 0.5
 
 
 def test_the_search_score_counts_against_the_best_hit():
