@@ -62,15 +62,20 @@ def prepare_database(workdir: Path) -> str:
     return url
 
 
+# One connection for every request, as a channel keeps one open: the turn's time is the
+# assistant's, not a TCP handshake's (the target is a turn under 100 ms on one connection).
+HTTP = requests.Session()
+
+
 def turn(base: str, token: str, sender: str, text: str) -> dict:
     """One message in a fresh conversation: the replies and what the tracker recorded."""
     started = time.perf_counter()
-    reply = requests.post(
+    reply = HTTP.post(
         f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
     )
     seconds = time.perf_counter() - started
     reply.raise_for_status()
-    tracker = requests.get(
+    tracker = HTTP.get(
         f"{base}/conversations/{sender}/tracker", params={"token": token}, timeout=30
     ).json()
     events = tracker.get("events") or []
