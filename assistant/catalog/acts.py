@@ -8,10 +8,7 @@ functions over folded syllables (see ``query``), no database.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Tuple
-
-if TYPE_CHECKING:  # pragma: no cover
-    from assistant.catalog.query import Analysis
+from typing import Tuple
 
 # What happened to a paper says which act is wanted: a lost one is re-issued ("cấp lại"), a
 # wrong entry corrected, an expiring permit extended. Matched as phrases, like SYNONYMS.
@@ -68,12 +65,12 @@ def lost_first(s: Tuple[str, ...], joined: str) -> bool:
     )
 
 
-def acts_said(analysis: Analysis) -> Tuple[Tuple[str, ...], ...]:
+def acts_said(syllables: Tuple[str, ...]) -> Tuple[Tuple[str, ...], ...]:
     """For each event the question tells ("bị mất", "ghi sai"), the wordings of the act a
     name must state to be the procedure meant; empty when it tells none."""
-    joined = " " + " ".join(analysis.syllables) + " "
+    joined = " " + " ".join(syllables) + " "
     wordings = {wording for phrase, wording in EVENTS.items() if f" {phrase} " in joined}
-    if lost_first(analysis.syllables, joined):
+    if lost_first(syllables, joined):
         wordings.add(EVENTS["bi mat"])
     return tuple(ACTS[w] for w in sorted(wordings))
 

@@ -220,7 +220,7 @@ class CatalogIndex:
                 continue
             for index, weight in self.weighted[term]:
                 scores[index] += weight
-        phrased = self.quoted.bonuses(analysed.syllables, acts_said(plain), self._states)
+        phrased = self.quoted.bonuses(analysed.syllables, acts_said(plain.syllables), self._states)
         for index, bonus in phrased.items():
             scores[index] += bonus
         query_content = _content(analysed.syllables)
