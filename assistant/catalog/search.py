@@ -37,7 +37,7 @@ from assistant.catalog.query import (
     expand_synonyms,
 )
 from assistant.catalog.siblings import narrower, off_act
-from assistant.catalog.twins import Twins, is_foreign
+from assistant.catalog.twins import Twins, is_foreign, without_thu_tuc
 from assistant.text.normalize import fold
 from assistant.text.weights import bm25_idf, bm25_tf
 
@@ -180,7 +180,7 @@ class CatalogIndex:
             shapes.append(_content(analysed.syllables))
             alias_shapes.append(_name_shape(analysed.syllables))
             self.quoted.add_alias(index, analysed.syllables, everyday_object(analysed))
-        bare = name.syllables[2:] if name.syllables[:2] == ("thu", "tuc") else name.syllables
+        bare = without_thu_tuc(name.syllables)
         self.quoted.add_name(index, bare, name.syllables)
         # Its length is that of the name less the cases listed in brackets: a name that
         # enumerates "(công trình không theo tuyến/theo tuyến/…)" is not less about its act.
@@ -192,8 +192,7 @@ class CatalogIndex:
         doc.ages = age_bounds(entry.name)
         doc.acts = acts_of(head.syllables)
         doc.kinds = business_kinds(name.syllables)
-        hs = head.syllables
-        doc.head_shape = _name_shape(hs[2:] if hs[:2] == ("thu", "tuc") else hs)
+        doc.head_shape = _name_shape(without_thu_tuc(head.syllables))
         doc.thing = doc.name_shape - GENERIC - act_words(bare)
         doc.wording = " " + " | ".join(" ".join(s) for s in said) + " "
         self.by_code[entry.code] = index

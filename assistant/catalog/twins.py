@@ -26,10 +26,14 @@ def is_foreign(said: frozenset) -> bool:
     return {"nuoc", "ngoai"} <= said
 
 
+def without_thu_tuc(syllables: Tuple[str, ...]) -> Tuple[str, ...]:
+    """A name's syllables less a leading "thủ tục" (many names open with it, some not)."""
+    return syllables[2:] if syllables[:2] == ("thu", "tuc") else syllables
+
+
 def bare(name: str) -> str:
     """A name's folded syllables, less a leading "thủ tục"."""
-    syllables = analyse_text(name).syllables
-    return " ".join(syllables[2:] if syllables[:2] == ("thu", "tuc") else syllables)
+    return " ".join(without_thu_tuc(analyse_text(name).syllables))
 
 
 @dataclass
