@@ -30,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from assistant import rasa_process
 from assistant.channels.address import METADATA_KEY, client_address
 from assistant.privacy import install_access_log_redaction, install_log_masking
 from assistant.settings import get_settings
@@ -47,23 +48,6 @@ EMPTY_PROMPT = (
     "Anh/Chị chưa nhập nội dung. Anh/Chị có thể hỏi tôi về giấy tờ, lệ phí, thời gian "
     "hoặc nơi nộp hồ sơ của một thủ tục hành chính."
 )
-
-
-def limit_action_calls(seconds: float) -> None:
-    """Make every custom-action call in this Rasa process give up after ``seconds``.
-
-    Rasa 3.6 has no setting for it: ``RemoteAction.run`` passes the module constant
-    ``DEFAULT_REQUEST_TIMEOUT`` (300 s) to each request, and ``endpoints.yml`` keys do not
-    reach the request. That constant is used there and nowhere else in the module, so
-    replacing it is the narrowest change. A timed-out call ends the turn without a reply,
-    which the channels answer with the apology.
-    """
-    from rasa.core.actions import action
-
-    if not hasattr(action, "DEFAULT_REQUEST_TIMEOUT"):  # pragma: no cover - another Rasa
-        logger.warning("Cannot limit action calls: this Rasa version has no such constant")
-        return
-    action.DEFAULT_REQUEST_TIMEOUT = seconds
 
 
 def _bad_request(reason: str) -> HTTPResponse:
@@ -124,7 +108,7 @@ class PortalRestInput(InputChannel):
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> PortalRestInput:
         credentials = credentials or {}
         timeout = credentials.get("reply_timeout") or os.environ.get("REPLY_TIMEOUT") or 20
-        limit_action_calls(get_settings().action_timeout)
+        rasa_process.tune(get_settings().action_timeout)
         return cls(float(timeout))
 
     def __init__(self, reply_timeout: float = 20.0) -> None:

@@ -11,6 +11,12 @@ from assistant.settings import get_settings
 def test_the_channel_limits_every_action_call_to_action_timeout(monkeypatch):
     # Rasa 3.6 waits 300 s for the action server; RemoteAction.run reads this module constant.
     monkeypatch.setattr(action, "DEFAULT_REQUEST_TIMEOUT", action.DEFAULT_REQUEST_TIMEOUT)
+    # The channel also compiles the action-reply schema (tests/test_rasa_process.py).
+    monkeypatch.setattr(
+        action.RemoteAction,
+        "_validate_action_result",
+        action.RemoteAction._validate_action_result,
+    )
     assert action.DEFAULT_REQUEST_TIMEOUT == 300
     monkeypatch.setenv("ACTION_TIMEOUT", "4.5")
     monkeypatch.setenv("REPLY_TIMEOUT", "20")
