@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from assistant.privacy import MASK, install_log_masking, mask_personal_numbers
@@ -44,6 +45,26 @@ def masked_event(event: Dict[str, Any]) -> Dict[str, Any]:
     elif event.get("event") == "slot" and event.get("name") in SENSITIVE_SLOTS:
         if event.get("value") is not None:
             event["value"] = MASK
+    return event
+
+
+def masked_event_object(event: Event) -> Event:
+    """``event`` itself when it holds nothing to mask, else a masked copy of it."""
+    if isinstance(event, UserUttered):
+        parse_text = (event.parse_data or {}).get("text")
+        if (
+            mask_personal_numbers(event.text or "") == (event.text or "")
+            and mask_personal_numbers(parse_text or "") == (parse_text or "")
+            and not any(
+                e.get("entity") == "phone_last4" and e.get("value") != MASK
+                for e in event.entities or []
+            )
+        ):
+            return event
+        return Event.from_parameters(masked_event(event.as_dict()))
+    if isinstance(event, SlotSet) and event.key in SENSITIVE_SLOTS:
+        if event.value is not None and event.value != MASK:
+            return Event.from_parameters(masked_event(event.as_dict()))
     return event
 
 
@@ -91,8 +112,13 @@ class MaskingTrackerStore(TrackerStore):
         self.inner.domain = self._domain
 
     def masked(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
-        events = [masked_event(e.as_dict()) for e in tracker.events]
-        return DialogueStateTracker.from_dict(tracker.sender_id, events, self.domain.slots)
+        """A copy to store: the same event objects, except masked copies where needed.
+
+        Saving runs every turn over the whole conversation, so events with nothing to mask
+        are not copied (a dict round trip for each made a 160-message conversation's turn
+        several times slower than a fresh one's)."""
+        events = [masked_event_object(e) for e in tracker.events]
+        return DialogueStateTracker.from_events(tracker.sender_id, events, self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.inner.save(self.masked(tracker))

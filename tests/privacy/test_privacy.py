@@ -3,7 +3,7 @@ import os
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from assistant.privacy import (
@@ -16,7 +16,7 @@ from assistant.privacy import (
     redact_query_secrets,
 )
 from assistant.settings import PROJECT_ROOT
-from assistant.tracker_store import MaskingTrackerStore
+from assistant.tracker_store import MaskingTrackerStore, masked_event
 
 
 @pytest.mark.parametrize(
@@ -178,3 +178,27 @@ def test_every_process_installs_the_masking(code):
         timeout=120,
     )
     assert "MASKS=True" in done.stderr, done.stderr[-2000:]
+
+
+def test_the_stored_copy_reuses_events_with_nothing_to_mask():
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = MaskingTrackerStore(domain, url="")
+    tracker = DialogueStateTracker("citizen", domain.slots)
+    plain = UserUttered("làm căn cước ở đâu", {"name": "ask_procedure", "confidence": 0.9})
+    personal = UserUttered("sđt của tôi 0912345678", {"name": "inform", "confidence": 0.9})
+    for event in (
+        plain,
+        BotUttered("Dạ, Anh/Chị nộp tại Công an xã."),
+        SlotSet("verification_digits", "5678"),
+        personal,
+        SlotSet("verification_digits", None),
+    ):
+        tracker.update(event)
+    stored = store.masked(tracker)
+    assert stored.events[0] is plain and stored.events[1] is tracker.events[1]
+    assert stored.events[3] is not personal and stored.events[3].text == "sđt của tôi ***"
+    assert stored.events[2].value == "***" and stored.events[4] is tracker.events[4]
+    # The same as masking every event's dict, which the store did before.
+    assert [e.as_dict() for e in stored.events] == [
+        masked_event(e.as_dict()) for e in tracker.events
+    ]
