@@ -58,9 +58,9 @@ stories: model ## rasa test stories through the real NLU, failing on any wrong p
 	  --model $$($(BIN)/python -c 'from assistant.modelstore import model_path; print(model_path())') \
 	  --e2e --fail-on-prediction-errors --out results/stories
 
-browser-deps: ## Debian's Chromium for the browser tests, if missing
-	@command -v chromium >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+browser-deps: ## Debian's Chromium (and an emoji font, as citizens' devices have) for the browser tests, if missing
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi emoji || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji; }
 
 e2e: model browser-deps ## real servers on loopback ports, over HTTP and in headless Chromium
 	$(BIN)/pytest -m e2e -q
@@ -70,7 +70,7 @@ services-deps: ## PostgreSQL 15 server binaries and Redis (Debian packages) if m
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server; }
 
 test-services: model services-deps ## database tests on a throw-away PostgreSQL; Rasa with PostgreSQL tracker store and Redis lock store
-	TEST_SERVICES=1 $(BIN)/pytest -q -m "not e2e" tests/catalog tests/dossiers tests/actions tests/privacy tests/services
+	TEST_SERVICES=1 $(BIN)/pytest -q -m "not e2e" tests/catalog tests/dossiers tests/actions tests/feedback tests/privacy tests/services
 
 bench: $(STAMP) ## search and import benchmarks (figures + JSON reports in benchmarks/reports)
 	$(BIN)/python benchmarks/catalog_import.py

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import DatabaseAction
+from actions.feedback import ask_for_rating
 from actions.procedures import DECISION_SLOT, say
 from assistant.answering.service import get_answer_service
 from assistant.db.session import session_scope
@@ -59,7 +60,10 @@ class ActionAnswerFaq(DatabaseAction):
                     text = entry.answer
         if text:
             dispatcher.utter_message(text=text)
-            return [SlotSet(DECISION_SLOT, decision.summary())]
+            return [
+                SlotSet(DECISION_SLOT, decision.summary()),
+                ask_for_rating(dispatcher, source="faq", faq_key=key),
+            ]
         dispatcher.utter_message(response="utter_default")
         self._to_inbox(tracker, message, "faq_inactive")
         return []

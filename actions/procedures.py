@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import DatabaseAction
+from actions.feedback import ask_for_rating
 from assistant.answering import replies
 from assistant.answering.service import Decision, get_answer_service
 from assistant.catalog import answers
@@ -38,11 +39,15 @@ def say(dispatcher: CollectingDispatcher, decision: Decision) -> List[Dict[str, 
         if record is None:
             dispatcher.utter_message(text=ASK_WHICH)
             return remember
-        dispatcher.utter_message(text=answers.answer(record, decision.aspect or "steps"))
+        aspect = decision.aspect or "steps"
+        dispatcher.utter_message(text=answers.answer(record, aspect))
         return [
             *remember,
             SlotSet("procedure_code", record.code),
             SlotSet("pending_aspect", None),
+            ask_for_rating(
+                dispatcher, source="procedure", procedure_code=record.code, aspect=aspect
+            ),
         ]
     if decision.kind == "confirm":
         record = catalog.get(decision.code)

@@ -308,6 +308,8 @@ class UnansweredMessage(Base):
     intent = Column(String(64), nullable=False, default="")
     confidence = Column(Float, nullable=False, default=0.0)
     reason = Column(String(32), nullable=False)  # one of inbox.repository.REASONS
+    # For a 👎: what the assistant had answered (source, procedure code and aspect, FAQ key).
+    answered = Column(JSON, nullable=True)
     status = Column(String(16), nullable=False, default="open")  # open|paraphrase|faq|alias|noise
     resolution = Column(JSON, nullable=True)
     resolved_by = Column(String(64), nullable=True)
@@ -389,3 +391,36 @@ class ReplyOutbox(Base):
     last_error = Column(String(255), nullable=False, default="")  # status codes, no content
     created_at = Column(DateTime, nullable=False)
     dead_at: datetime | None = Column(DateTime, nullable=True)
+
+
+class AnswerFeedback(Base):
+    """A citizen's 👍/👎 on one answer: the question masked, the sender as a keyed hash.
+
+    One row per answer per sender (a second rating changes the first); the answer is named by
+    the reference its rating buttons carried and by what it was about (a procedure code and
+    aspect, or an FAQ key), with the model that read the question and the channel."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (
+        UniqueConstraint("sender_hash", "answer_ref", name="uq_answer_feedback_once"),
+        Index("ix_answer_feedback_rating_at", "rating", "created_at"),
+        Index("ix_answer_feedback_sender_at", "sender_hash", "updated_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    sender_hash = Column(String(64), nullable=False)
+    answer_ref = Column(String(32), nullable=False)
+    channel = Column(String(32), nullable=False, default="")
+    source = Column(String(16), nullable=False)  # procedure | faq
+    procedure_code = Column(String(64), nullable=True)
+    aspect = Column(String(32), nullable=True)
+    faq_key = Column(String(128), nullable=True)
+    question = Column(Text, nullable=False, default="")  # masked
+    rating = Column(String(8), nullable=False)  # up | down
+    reason = Column(String(32), nullable=True)  # one of feedback.service.REASONS
+    comment = Column(Text, nullable=True)  # masked
+    model_id = Column(String(64), nullable=False, default="")
+    # The staff inbox's entry for a 👎 (its reason is copied there when the citizen gives one).
+    inbox_message_id = Column(Integer, nullable=True)
+    created_at = Column(DateTime, nullable=False)
+    updated_at = Column(DateTime, nullable=False)

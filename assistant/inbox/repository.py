@@ -10,7 +10,7 @@ transaction.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Sequence
@@ -28,7 +28,7 @@ from assistant.settings import PROJECT_ROOT
 from assistant.training.heldout import held_out_index, refusal
 
 DECISIONS = ("paraphrase", "faq", "alias", "noise")
-REASONS = ("fallback", "out_of_scope", "faq_inactive", "faq_ungrounded")
+REASONS = ("fallback", "out_of_scope", "faq_inactive", "faq_ungrounded", "thumbs_down")
 MAX_TEXT = 1000
 GROUPED_MESSAGES = 2000  # the newest this many messages of a status are grouped
 EXAMPLES_SHOWN = 5
@@ -50,6 +50,8 @@ class InboxGroup:
     intents: Dict[str, int]  # what the NLU guessed, and how often
     reasons: Dict[str, int]
     last_at: datetime
+    answered: Dict[str, int] = field(default_factory=dict)  # 👎: what was answered, how often
+    complaints: Dict[str, int] = field(default_factory=dict)  # 👎: the citizens' reasons
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +61,13 @@ def _domain_intents() -> tuple:
         next(iter(intent)) if isinstance(intent, dict) else str(intent)
         for intent in domain.get("intents") or []
     )
+
+
+def answered_label(answered: Dict[str, Any]) -> str:
+    """ "faq:<key>" or "<procedure code>/<aspect>": what a 👎 answer was about."""
+    if answered.get("faq_key"):
+        return f"faq:{answered['faq_key']}"
+    return f"{answered.get('procedure_code') or '?'}/{answered.get('aspect') or 'steps'}"
 
 
 def trainable_intents() -> List[str]:
@@ -78,8 +87,10 @@ class InboxRepository:
         intent: str,
         confidence: float,
         reason: str,
+        answered: Dict[str, Any] | None = None,
     ) -> UnansweredMessage | None:
-        """Keep a message the assistant could not answer; None when there is no text."""
+        """Keep a message the assistant could not answer, or whose answer a citizen rated 👎
+        (``answered`` says what that answer was about); None when there is no text."""
         if reason not in REASONS:
             raise InboxError(f"Lý do không hợp lệ: {reason}")
         cleaned = (text or "").strip()
@@ -93,12 +104,19 @@ class InboxRepository:
             intent=(intent or "")[:64],
             confidence=float(confidence or 0.0),
             reason=reason,
+            answered=answered,
             status="open",
             created_at=audit.utcnow(),
         )
         self.session.add(message)
         self.session.flush()
         return message
+
+    def annotate(self, message_id: int, details: Dict[str, Any]) -> None:
+        """Add to what a 👎 entry says about its answer (the citizen's reason, masked)."""
+        message = self.session.get(UnansweredMessage, message_id)
+        if message is not None:
+            message.answered = {**(message.answered or {}), **details}
 
     def count(self, status: str = "open") -> int:
         return (
@@ -144,6 +162,16 @@ class InboxRepository:
                     intents=dict(Counter(m.intent for m in members if m.intent).most_common()),
                     reasons=dict(Counter(m.reason for m in members).most_common()),
                     last_at=max(m.created_at for m in members),
+                    answered=dict(
+                        Counter(answered_label(m.answered) for m in members if m.answered)
+                    ),
+                    complaints=dict(
+                        Counter(
+                            str(m.answered["reason"])
+                            for m in members
+                            if m.answered and m.answered.get("reason")
+                        )
+                    ),
                 )
             )
         out.sort(key=lambda g: (-g.count, -g.last_at.timestamp()))

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import SERVICE_APOLOGY
 from actions.faq import ActionAnswerFaq
+from actions.feedback import PROMPT
 from assistant.answering.service import faq_key
 from assistant.db.session import session_scope
 from assistant.faq.repository import FaqRepository
@@ -117,14 +118,18 @@ async def test_the_answer_comes_from_the_database_and_follows_staff_edits(seeded
     messages, events = await run(
         tracker(asked, faq_match={"id": 1, "key": "hotline", "score": 0.9})
     )
-    assert [m["text"] for m in messages] == [answer]
+    assert [m["text"] for m in messages] == [answer, PROMPT]  # then 👍/👎 (actions/feedback)
     assert events[0]["name"] == "answer_decision" and events[0]["value"]["faq"] == "hotline"
+    assert events[1]["name"] == "last_answer" and events[1]["value"]["faq_key"] == "hotline"
+    assert messages[1]["buttons"][0]["payload"].endswith(
+        f'"answer_ref":"{events[1]["value"]["ref"]}"}}'
+    )
 
     with session_scope() as session:
         repo = FaqRepository(session)
         repo.update("lan", repo.by_key("hotline").id, answer="Gọi 1900 1234 (giờ hành chính).")
     messages, _ = await run(tracker(asked, response_selector=selector("hotline")))
-    assert [m["text"] for m in messages] == ["Gọi 1900 1234 (giờ hành chính)."]
+    assert [m["text"] for m in messages] == ["Gọi 1900 1234 (giờ hành chính).", PROMPT]
     assert inbox == []
 
 

@@ -13,6 +13,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import feedback
 from actions.procedures import ActionAnswerProcedure
 from assistant.catalog.importer import import_catalog
 from assistant.channels import facebook, zalo
@@ -56,7 +57,9 @@ async def answers(seeded_database):
             ("hộ chiếu cần giấy tờ gì", "ask_documents"),
         ]
     )
-    assert any(m.get("buttons") for m in messages) and len(messages) == 3
+    # The direct answer is followed by its 👍/👎 prompt (actions/feedback.py).
+    assert any(m.get("buttons") for m in messages) and len(messages) == 4
+    assert sum(m["text"] == feedback.PROMPT for m in messages) == 1
     return messages
 
 
@@ -65,7 +68,8 @@ async def test_rest_keeps_the_answer_as_the_action_wrote_it(answers):
     for message in answers:
         assert message["text"]
         for button in message.get("buttons") or []:
-            assert button["title"] and button["payload"].startswith("/choose_procedure{")
+            assert button["title"]
+            assert button["payload"].startswith(("/choose_procedure{", "/rate_answer{"))
 
 
 async def test_zalo_rendering_loses_nothing_and_fits(answers):
@@ -87,8 +91,24 @@ async def test_messenger_rendering_loses_nothing_and_fits(answers):
         joined = " ".join(texts)
         assert words(message["text"]) == words(joined)[: len(words(message["text"]))]
         buttons = message.get("buttons") or []
-        if buttons:
+        if buttons and message["text"] != feedback.PROMPT:  # the prompt: native buttons (below)
             # Long Vietnamese procedure names are never cut: they become a numbered list.
             assert numbered == [b["payload"] for b in buttons]
             for button in buttons:
                 assert button["title"] in joined
+
+
+def test_rating_prompts_are_native_buttons_on_messenger_and_numbered_on_zalo():
+    for buttons in (feedback.rating_buttons("ab12cd34"), feedback.reason_buttons("ab12cd34")):
+        rendered, numbered = facebook.render_buttons(feedback.ASK_WHY, buttons)
+        assert numbered is None  # short titles: no numbered fallback needed
+        [message] = rendered
+        if len(buttons) <= 3:
+            template = message["attachment"]["payload"]
+            assert [b["payload"] for b in template["buttons"]] == [b["payload"] for b in buttons]
+        else:
+            quick = message["quick_replies"]
+            assert [q["payload"] for q in quick] == [b["payload"] for b in buttons]
+        text, payloads = zalo.numbered_menu(feedback.PROMPT, buttons)
+        assert payloads == [b["payload"] for b in buttons]
+        assert f"1. {buttons[0]['title']}" in text

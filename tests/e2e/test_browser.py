@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from actions.feedback import ASK_WHY, PROMPT, THANKS_REASON
 from assistant.catalog.importer import import_catalog
 from assistant.catalog.service import CatalogService
 from assistant.db.migrate import upgrade
@@ -124,10 +125,32 @@ def test_a_question_is_answered_with_a_typing_indicator(servers, portal):
     )
     ask(portal, FEE_QUESTION)
     expect(portal.locator(".log .msg.user").last).to_have_text(f"Anh/Chị: {FEE_QUESTION}")
-    expect(portal.locator(BOT).last).to_contain_text(f"Trợ lý: Lệ phí thủ tục {record.name}")
+    answer = portal.locator(BOT).filter(has_text="Lệ phí thủ tục").last
+    expect(answer).to_contain_text(f"Trợ lý: Lệ phí thủ tục {record.name}")
     assert portal.evaluate("window.typingSeen") is True
     expect(portal.locator(".typing")).to_be_hidden()
     expect(portal.locator(".composer input")).to_have_value("")
+
+
+def test_a_citizen_rates_an_answer_with_its_buttons(servers, portal):
+    record = procedure(servers, "cấp phiếu lý lịch tư pháp")
+    ask(portal, FEE_QUESTION)
+    expect(portal.locator(BOT).filter(has_text="Lệ phí thủ tục").last).to_contain_text(record.name)
+    prompt = portal.locator(BOT).last
+    expect(prompt).to_contain_text(PROMPT)
+    expect(prompt.locator(".choice")).to_have_text(["👍 Hữu ích", "👎 Chưa đúng"])
+    before = bot_answers(portal)
+    prompt.locator(".choice", has_text="Chưa đúng").click()
+    wait_for_answer(portal, before)
+    why = portal.locator(BOT).last
+    expect(why).to_contain_text(ASK_WHY)
+    expect(why.locator(".choice")).to_have_count(4)
+    before = bot_answers(portal)
+    why.locator(".choice", has_text="Khó hiểu").click()
+    wait_for_answer(portal, before)
+    expect(portal.locator(BOT).last).to_contain_text(THANKS_REASON)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    portal.screenshot(path=str(ARTIFACTS / "widget-rating.png"))
 
 
 def test_buttons_a_choice_and_the_conversation_survives_a_reload(servers, portal):
@@ -143,7 +166,7 @@ def test_buttons_a_choice_and_the_conversation_survives_a_reload(servers, portal
 
     choices.first.click()
     expect(portal.locator(".log .msg.user").last).to_have_text(f"Anh/Chị: {titles[0]}")
-    answer = portal.locator(BOT).last
+    answer = portal.locator(BOT).filter(has_text="Hồ sơ thủ tục").last
     expect(answer).to_contain_text(f"Trợ lý: Hồ sơ thủ tục {record.name} gồm:", timeout=ANSWER_MS)
     for choice in choices.all():
         expect(choice).to_be_disabled()
@@ -163,8 +186,13 @@ def test_buttons_a_choice_and_the_conversation_survives_a_reload(servers, portal
     portal.reload()
     expect(portal.locator(".log .msg")).to_have_text(messages)
     assert portal.evaluate("localStorage.getItem('troLyAo.sender')") == sender
-    for choice in portal.locator(".choice").all():
+    # The chosen list stays answered; only the last message's 👍/👎 can still be pressed.
+    for choice in choices.all():
         expect(choice).to_be_disabled()
+    rating = portal.locator(BOT).last
+    expect(rating).to_contain_text(PROMPT)
+    for choice in rating.locator(".choice").all():
+        expect(choice).to_be_enabled()
 
 
 def test_markup_in_messages_stays_text(portal):
@@ -210,7 +238,8 @@ def test_phone_screen_and_keyboard_only(servers, portal):
     keyboard.type(FEE_QUESTION)
     keyboard.press("Enter")
     wait_for_answer(portal, 0)
-    expect(portal.locator(BOT).last).to_contain_text(f"Lệ phí thủ tục {record.name}")
+    answer = portal.locator(BOT).filter(has_text="Lệ phí thủ tục").last
+    expect(answer).to_contain_text(f"Lệ phí thủ tục {record.name}")
     keyboard.press("Tab")
     expect(portal.locator(".send")).to_be_focused()
 

@@ -15,6 +15,7 @@ import pytest
 import requests
 import yaml
 
+from actions.feedback import ASK_WHY, PROMPT, THANKS_REASON, THANKS_UP, WHICH_WAY
 from assistant.catalog.importer import import_catalog
 from assistant.catalog.service import CatalogService
 from assistant.channels.rest import APOLOGY, EMPTY_PROMPT
@@ -79,7 +80,7 @@ def servers(tmp_path_factory):
     with session_scope(database_url) as session:
         DossierRepository(session).upsert_many(DOSSIERS)
     with launch(workdir, database_url) as running:
-        yield {**running, "catalog": CatalogService(database_url)}
+        yield {**running, "catalog": CatalogService(database_url), "database": database_url}
 
 
 def record_for(servers, query: str):
@@ -90,7 +91,8 @@ def record_for(servers, query: str):
 
 def test_documents_as_a_numbered_list_with_counts_and_source(servers):
     record = record_for(servers, "đăng ký khai sinh")
-    [answer] = texts(ask(servers, "Làm giấy khai sinh cho con cần giấy tờ gì?", "citizen-1"))
+    answer, prompt = texts(ask(servers, "Làm giấy khai sinh cho con cần giấy tờ gì?", "citizen-1"))
+    assert prompt == PROMPT  # 👍/👎 under every answer (actions/feedback.py)
     assert answer.startswith(f"Hồ sơ thủ tục {record.name} gồm:")
     first = record.documents[0]
     assert f"1. {' '.join(first.name.split())[:40]}" in answer
@@ -99,10 +101,49 @@ def test_documents_as_a_numbered_list_with_counts_and_source(servers):
     assert answer.rstrip().endswith(record.source_url)
 
 
+def test_an_answer_is_rated_and_a_thumbs_down_with_a_comment_reaches_staff(servers):
+    from sqlalchemy import select
+
+    from assistant.db.models import AnswerFeedback, UnansweredMessage
+
+    record = record_for(servers, "đăng ký khai sinh")
+    sender = "citizen-rates"
+    question = "Làm giấy khai sinh cho con cần giấy tờ gì?"
+    answer, prompt = ask(servers, question, sender).json()
+    assert answer["text"].startswith(f"Hồ sơ thủ tục {record.name}")
+    up, down = prompt["buttons"]
+    [why] = ask(servers, down["payload"], sender).json()
+    assert why["text"] == ASK_WHY and len(why["buttons"]) == 4
+    other = why["buttons"][-1]
+    assert other["title"] == "Khác"
+    ask_comment = RESPONSES["utter_ask_feedback_form_feedback_comment"][0]["text"]
+    assert texts(ask(servers, other["payload"], sender)) == [ask_comment]
+    comment = "thiếu bản sao giấy chứng sinh, gọi tôi 0912345678"
+    assert texts(ask(servers, comment, sender)) == [THANKS_REASON]
+    with session_scope(servers["database"]) as session:
+        row = session.scalars(select(AnswerFeedback)).one()
+        assert (row.rating, row.reason, row.procedure_code, row.aspect, row.channel) == (
+            "down", "other", record.code, "documents", "rest"
+        )  # fmt: skip
+        assert row.comment == "thiếu bản sao giấy chứng sinh, gọi tôi ***"
+        assert row.question == question and row.model_id  # the model that read it
+        entry = session.scalars(
+            select(UnansweredMessage).where(UnansweredMessage.reason == "thumbs_down")
+        ).one()
+        assert entry.text == question and entry.answered["procedure_code"] == record.code
+    # The conversation goes on: the next question is a question again, not a comment.
+    fee, _ = texts(ask(servers, "còn lệ phí thì sao?", sender))
+    assert fee.startswith(f"Lệ phí thủ tục {record.name}")
+    # An older answer's 👍 still rates that answer; typed feedback gets the buttons.
+    assert texts(ask(servers, up["payload"], sender)) == [THANKS_UP]
+    [which] = ask(servers, "câu trả lời vừa rồi chưa đúng", sender).json()
+    assert which["text"] == WHICH_WAY and len(which["buttons"]) == 2
+
+
 def test_follow_up_keeps_the_procedure(servers):
     record = record_for(servers, "đăng ký khai sinh")
     texts(ask(servers, "Làm giấy khai sinh cho con cần giấy tờ gì?", "citizen-2"))
-    [answer] = texts(ask(servers, "còn lệ phí thì sao?", "citizen-2"))
+    answer, _ = texts(ask(servers, "còn lệ phí thì sao?", "citizen-2"))
     assert answer.startswith(f"Lệ phí thủ tục {record.name}:")
 
 
@@ -142,13 +183,13 @@ def test_issue_questions_are_answered_from_the_database(
 ):
     record = record_for(servers, procedure)
     sender = f"citizen-{abs(hash(question))}"
-    [reply] = ask(servers, question, sender).json()
+    reply = ask(servers, question, sender).json()[0]
     if reply.get("buttons"):
         # Weaker evidence gets "is it X?" (Có/Không) or a choice: the citizen picks it.
         [button] = [
             b for b in reply["buttons"] if f'"procedure_code":"{record.code}"' in b["payload"]
         ]
-        [reply] = ask(servers, button["payload"], sender).json()
+        reply = ask(servers, button["payload"], sender).json()[0]
     answer = reply["text"]
     assert answer.startswith(f"{heading} {record.name}")
     assert " ".join(fact(record).split())[:60] in answer
@@ -163,7 +204,7 @@ def test_ambiguous_name_offers_buttons_and_a_button_answers(servers):
     code = payload.split('"procedure_code":"')[1].split('"')[0]
     record = servers["catalog"].get(code)
     assert "cấp xã" in record.level.lower()
-    [answer] = texts(ask(servers, payload, "citizen-buttons"))
+    answer, _ = texts(ask(servers, payload, "citizen-buttons"))
     assert answer.startswith(f"Hồ sơ thủ tục {record.name} gồm:")
 
 

@@ -290,6 +290,30 @@ async def test_inbox_groups_and_turns_a_group_into_a_faq(client):
         assert entry.answer == "Có bãi gửi xe miễn phí."
 
 
+async def test_a_thumbs_down_shows_in_the_inbox_with_what_was_answered_and_why(client):
+    from assistant.faq.repository import FaqRepository
+    from assistant.feedback.service import Answered, FeedbackService
+
+    with session_scope() as session:
+        question = FaqRepository(session).by_key("hotline").question
+        entry_id = FaqRepository(session).by_key("hotline").id
+    service = FeedbackService()
+    faq = Answered("r1", "faq", faq_key="hotline")
+    fee = Answered("r2", "procedure", procedure_code="1.001193", aspect="fee")
+    service.rate("a", "zalo", faq, "down", "số tổng đài là gì, tôi là 0912345678")
+    service.explain("a", "r1", "wrong_info")
+    service.rate("b", "rest", fee, "down", "lệ phí làm giấy khai sinh")
+    service.rate("c", "rest", fee, "up", "lệ phí khai sinh")
+    await login(client)
+    page = await (await client.get("/admin/inbox")).text()
+    assert "0912345678" not in page and page.count("👎 Người dân chê câu trả lời") == 2
+    assert f'<a href="/admin/faq/{entry_id}">câu hỏi thường gặp “{question}”</a> (1)' in page
+    assert "Lý do: Thiếu/sai thông tin (1)" in page
+    assert "Lệ phí của thủ tục “Đăng ký khai sinh” (1.001193) (1)" in page
+    home = await (await client.get("/admin")).text()
+    assert "👍 1 · 👎 2" in home
+
+
 async def test_models_page_and_training_status(client, monkeypatch):
     await login(client)
     assert (await client.get("/admin/models")).status == 200

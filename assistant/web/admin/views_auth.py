@@ -78,12 +78,17 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.get("/admin")
 async def dashboard(request: web.Request) -> web.Response:
+    from datetime import timedelta
+
+    from assistant import audit
     from assistant.faq.repository import FaqRepository
+    from assistant.feedback.repository import FeedbackRepository
     from assistant.inbox.repository import InboxRepository, TrainingExampleRepository
     from assistant.training.registry import ModelRegistry
     from assistant.training.runner import latest_run
 
     with session_scope() as session:
+        ratings = FeedbackRepository(session).totals(since=audit.utcnow() - timedelta(days=7))
         return render(
             request,
             "dashboard.html",
@@ -92,6 +97,7 @@ async def dashboard(request: web.Request) -> web.Response:
             inbox_open=InboxRepository(session).count("open"),
             live=ModelRegistry(session).live(),
             run=latest_run(session),
+            ratings=ratings,
         )
 
 

@@ -1,4 +1,5 @@
-"""Procedure aliases and the inbox of questions the assistant could not answer."""
+"""Procedure aliases and the inbox: questions the assistant could not answer, and answers
+citizens rated 👎."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from assistant.db.session import session_scope
+from assistant.feedback.service import REASONS as FEEDBACK_REASONS
 from assistant.web.admin.render import form_text, redirect, render
 
 routes = web.RouteTableDef()
@@ -85,7 +87,37 @@ async def inbox(request: web.Request) -> web.Response:
         total=total,
         intents=trainable_intents(),
         suggestions=suggestions,
+        answered=_answered(groups),
+        reasons=FEEDBACK_REASONS,
     )
+
+
+def _answered(groups) -> dict:
+    """For the 👎 groups: each answer label's text and where staff fix it."""
+    from assistant.answering.replies import ASPECT_LABELS
+    from assistant.catalog.service import get_service
+    from assistant.faq.repository import FaqRepository
+
+    labels = {label for group in groups for label in group.answered}
+    shown = {}
+    with session_scope() as session:
+        faq = FaqRepository(session)
+        for label in labels:
+            if label.startswith("faq:"):
+                entry = faq.by_key(label[4:])
+                link = f"/admin/faq/{entry.id}" if entry is not None else "/admin/faq"
+                question = entry.question if entry is not None else label[4:]
+                shown[label] = (f"câu hỏi thường gặp “{question}”", link)
+                continue
+            code, _, aspect = label.partition("/")
+            try:
+                record = get_service().get(code)
+            except Exception:  # noqa: BLE001 - no catalog: the code is enough
+                record = None
+            name = record.name if record is not None else code
+            what = ASPECT_LABELS.get(aspect, aspect).capitalize()
+            shown[label] = (f"{what} của thủ tục “{name}” ({code})", "")
+    return shown
 
 
 def _suggestions(groups) -> dict:

@@ -1,0 +1,1 @@
+"""Citizens' 👍/👎 on the assistant's answers."""
