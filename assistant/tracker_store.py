@@ -2,8 +2,9 @@
 
 It wraps the real store (in memory by default, PostgreSQL or any SQL database when
 ``TRACKER_STORE_URL`` is set) and masks, before saving: phone, ID and other long digit runs in
-what the citizen typed (text and parse data), and the value of the verification slot. The
-conversation being processed keeps the clear values in memory for its own turn, which is
+what the citizen typed (text and parse data), the value of the verification and call-back
+phone slots, and the numbers in what a citizen typed into a form (a comment on an answer, a
+message for staff). The conversation being processed keeps the clear values in memory for its own turn, which is
 all the verification needs; what lands on disk is masked.
 
 Named in endpoints.yml: ``tracker_store: {type: assistant.tracker_store.MaskingTrackerStore}``.
@@ -27,7 +28,9 @@ from assistant.privacy import MASK, install_log_masking, mask_personal_numbers
 # process gets its log masking: at LOG_LEVEL=DEBUG Rasa logs each parsed message whole.
 install_log_masking()
 
-SENSITIVE_SLOTS = frozenset({"verification_digits"})
+SENSITIVE_SLOTS = frozenset({"verification_digits", "handoff_phone"})  # stored as ***
+# What a citizen typed into a form, kept as text with its personal numbers masked.
+FREE_TEXT_SLOTS = frozenset({"feedback_comment", "handoff_message"})
 
 
 def masked_event(event: Dict[str, Any]) -> Dict[str, Any]:
@@ -45,6 +48,9 @@ def masked_event(event: Dict[str, Any]) -> Dict[str, Any]:
     elif event.get("event") == "slot" and event.get("name") in SENSITIVE_SLOTS:
         if event.get("value") is not None:
             event["value"] = MASK
+    elif event.get("event") == "slot" and event.get("name") in FREE_TEXT_SLOTS:
+        if isinstance(event.get("value"), str):
+            event["value"] = mask_personal_numbers(event["value"])
     return event
 
 
@@ -64,6 +70,9 @@ def masked_event_object(event: Event) -> Event:
         return Event.from_parameters(masked_event(event.as_dict()))
     if isinstance(event, SlotSet) and event.key in SENSITIVE_SLOTS:
         if event.value is not None and event.value != MASK:
+            return Event.from_parameters(masked_event(event.as_dict()))
+    if isinstance(event, SlotSet) and event.key in FREE_TEXT_SLOTS:
+        if isinstance(event.value, str) and mask_personal_numbers(event.value) != event.value:
             return Event.from_parameters(masked_event(event.as_dict()))
     return event
 

@@ -202,3 +202,16 @@ def test_the_stored_copy_reuses_events_with_nothing_to_mask():
     assert [e.as_dict() for e in stored.events] == [
         masked_event(e.as_dict()) for e in tracker.events
     ]
+
+
+def test_form_text_slots_keep_their_words_and_lose_their_numbers():
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = MaskingTrackerStore(domain, url="")
+    tracker = DialogueStateTracker("citizen", domain.slots)
+    plain = SlotSet("feedback_comment", "thiếu mẫu tờ khai")
+    for event in (plain, SlotSet("feedback_comment", "gọi tôi 0912345678 nhé")):
+        tracker.update(event)
+    stored = store.masked(tracker)
+    assert stored.events[0] is plain
+    assert stored.events[1].value == "gọi tôi *** nhé"
+    assert tracker.events[1].value.endswith("0912345678 nhé")  # the live turn keeps it
