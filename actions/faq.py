@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.base import DatabaseAction
 from actions.feedback import ask_for_rating
 from actions.procedures import DECISION_SLOT, say
+from actions.support import offer_a_person
 from assistant.answering.service import get_answer_service
 from assistant.db.session import session_scope
 from assistant.faq.repository import FaqRepository
@@ -49,6 +50,7 @@ class ActionAnswerFaq(DatabaseAction):
             # declines is kept for staff, who may write the FAQ it lacked.
             events = say(dispatcher, decision)
             if decision.kind == "decline":
+                offer_a_person(dispatcher, tracker)
                 self._to_inbox(tracker, message, "faq_ungrounded")
             return events
         key = decision.faq_key

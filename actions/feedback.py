@@ -20,6 +20,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.feedback.service import REASONS, Answered, FeedbackService
+from assistant.text.normalize import declines
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +162,9 @@ class ActionSaveFeedbackComment(Action):
         ref = tracker.get_slot(REF_SLOT)
         comment = str(tracker.get_slot(COMMENT_SLOT) or "").strip()
         clear = [SlotSet(REF_SLOT, None), SlotSet(COMMENT_SLOT, None)]
+        if declines(comment):  # "thôi", "không": no comment after all (the form takes any text)
+            dispatcher.utter_message(response="utter_feedback_stopped")
+            return clear
         if not ref or not comment or comment.startswith("/"):
             dispatcher.utter_message(text=THANKS_REASON)
             return clear

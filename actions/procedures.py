@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import DatabaseAction
 from actions.feedback import ask_for_rating
+from actions.support import offer_a_person
 from assistant.answering import replies
 from assistant.answering.service import Decision, get_answer_service
 from assistant.catalog import answers
@@ -94,7 +95,10 @@ class ActionAnswerProcedure(DatabaseAction):
         decision = get_answer_service().decide(message, tracker.get_slot("procedure_code"))
         if pending and intent == "ask_procedure_overview" and decision.kind != "decline":
             decision.aspect = pending  # a bare procedure name answering our "which procedure?"
-        return say(dispatcher, decision)
+        events = say(dispatcher, decision)
+        if decision.kind == "decline":
+            offer_a_person(dispatcher, tracker)
+        return events
 
 
 class ActionAffirm(DatabaseAction):

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Tuple
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.support import offer_a_person
 from assistant.db.session import session_scope
 from assistant.inbox.repository import InboxRepository
 
@@ -54,10 +55,14 @@ class ActionUnanswered(Action):
             if decision is not None:
                 from actions.procedures import say
 
-                return say(dispatcher, decision)
+                events = say(dispatcher, decision)
+                if decision.kind == "decline":
+                    offer_a_person(dispatcher, tracker)
+                return events
         top = (message.get("intent") or {}).get("name")
         out_of_scope = top == "out_of_scope"
         dispatcher.utter_message(response="utter_out_of_scope" if out_of_scope else "utter_default")
+        offer_a_person(dispatcher, tracker)
         if tracker.sender_id == WARMUP_SENDER or not text.strip() or text.startswith("/"):
             return []  # warm-up, or a button payload rather than something a citizen typed
         intent, confidence = _best_guess(message)

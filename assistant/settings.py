@@ -70,6 +70,7 @@ class Settings:
     action_timeout: float
     rasa_cors_origins: tuple
     portal_allowed_origins: tuple
+    handoff_hours: str
 
 
 @lru_cache(maxsize=1)
@@ -171,6 +172,9 @@ def get_settings() -> Settings:
         # the portal's widget (empty: the portal's own pages only).
         rasa_cors_origins=_origins(_env("RASA_CORS_ORIGINS", "")),
         portal_allowed_origins=_origins(_env("PORTAL_ALLOWED_ORIGINS", "")),
+        # When staff answer citizens (local time; the holidays are edited in the staff app).
+        # Format: "T2-T6 07:30-11:30,13:30-17:00; T7 07:30-11:30" (assistant/handoff/hours.py).
+        handoff_hours=_env("HANDOFF_HOURS", "T2-T6 07:30-11:30,13:30-17:00; T7 07:30-11:30"),
     )
 
 

@@ -4,8 +4,8 @@ It wraps the real store (in memory by default, PostgreSQL or any SQL database wh
 ``TRACKER_STORE_URL`` is set) and masks, before saving: phone, ID and other long digit runs in
 what the citizen typed (text and parse data), the value of the verification and call-back
 phone slots, and the numbers in what a citizen typed into a form (a comment on an answer, a
-message for staff). The conversation being processed keeps the clear values in memory for its own turn, which is
-all the verification needs; what lands on disk is masked.
+message for staff). The conversation being processed keeps the clear values in memory for
+its own turn, which is all the verification needs; what lands on disk is masked.
 
 Named in endpoints.yml: ``tracker_store: {type: assistant.tracker_store.MaskingTrackerStore}``.
 """

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -424,3 +425,37 @@ class AnswerFeedback(Base):
     inbox_message_id = Column(Integer, nullable=True)
     created_at = Column(DateTime, nullable=False)
     updated_at = Column(DateTime, nullable=False)
+
+
+class Holiday(Base):
+    """A day the desk is closed although the working hours say open (staff keep the list)."""
+
+    __tablename__ = "holidays"
+
+    id = Column(Integer, primary_key=True)
+    day = Column(Date, nullable=False, unique=True)
+    name = Column(String(128), nullable=False, default="")
+
+
+class Handoff(Base):
+    """A citizen who asked for a person: a message left for a call-back (``kind`` message).
+
+    The message is stored masked; the call-back phone, which staff need, is kept as given and
+    shown in full only to the staff member who takes the ticket (audited)."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_kind_status_at", "kind", "status", "created_at"),)
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(16), nullable=False, default="message")  # message
+    status = Column(String(16), nullable=False, default="open")  # open | assigned | done
+    channel = Column(String(32), nullable=False, default="")
+    conversation_id = Column(String(128), nullable=False)  # the channel's sender id
+    trigger = Column(String(16), nullable=False, default="asked")  # asked | fallbacks
+    context = Column(JSON, nullable=True)  # procedure code, dossier code in the conversation
+    message = Column(Text, nullable=False, default="")  # masked
+    phone = Column(String(32), nullable=True)
+    assigned_to = Column(String(64), nullable=True)
+    note = Column(Text, nullable=False, default="")
+    created_at = Column(DateTime, nullable=False)
+    done_at: datetime | None = Column(DateTime, nullable=True)

@@ -96,3 +96,25 @@ def protected_spans(text: str) -> List[Tuple[int, int, str]]:
 def find_dossier_codes(text: str) -> List[str]:
     """Dossier codes in a message, upper-cased the way the systems store them."""
     return [m.group(0).upper() for m in DOSSIER_CODE_RE.finditer(nfc(text))]
+
+
+# A whole message that says "no" or "never mind" (folded: "khong", "thoi" count too).
+_DECLINES = frozenset(
+    {
+        "khong",
+        "ko",
+        "k",
+        "khong can",
+        "khong a",
+        "bo qua",
+        "thoi",
+        "thoi a",
+        "huy",
+        "thoi khong can",
+    }
+)
+
+
+def declines(text: str) -> bool:
+    """Whether a whole message only says no ("không", "thôi", "bỏ qua"), in any spelling."""
+    return " ".join(fold(text or "").replace(".", " ").replace("!", " ").split()) in _DECLINES

@@ -27,3 +27,11 @@ def test_answer_feedback_comes_and_goes_with_its_migration(tmp_path):
     assert "answer_feedback" in inspect(engine).get_table_names()
     downgrade(url, "0006")
     assert "answer_feedback" not in inspect(create_engine(url, future=True)).get_table_names()
+
+
+def test_handoffs_and_holidays_come_and_go_with_their_migration(tmp_path):
+    url = f"sqlite:///{tmp_path / 'schema.db'}"
+    upgrade(url, "0008")
+    assert {"handoffs", "holidays"} <= set(inspect(create_engine(url)).get_table_names())
+    downgrade(url, "0007")
+    assert not {"handoffs", "holidays"} & set(inspect(create_engine(url)).get_table_names())

@@ -140,6 +140,39 @@ def test_an_answer_is_rated_and_a_thumbs_down_with_a_comment_reaches_staff(serve
     assert which["text"] == WHICH_WAY and len(which["buttons"]) == 2
 
 
+def test_a_person_please_leaves_a_message_with_a_call_back_number(servers):
+    from sqlalchemy import select
+
+    from actions.support import OFFER
+    from assistant.db.models import Handoff
+
+    sender = "citizen-person"
+    first = texts(ask(servers, "cho tôi gặp nhân viên", sender))
+    assert "để lại lời nhắn" in first[0]
+    assert first[-1] == RESPONSES["utter_ask_handoff_form_handoff_message"][0]["text"]
+    message = "Hồ sơ khai sinh của con tôi trễ hẹn, CCCD 079203001234"
+    assert texts(ask(servers, message, sender)) == [
+        RESPONSES["utter_ask_handoff_form_handoff_phone"][0]["text"]
+    ]
+    assert "chưa đúng" in texts(ask(servers, "abc", sender))[0]  # asked again
+    [done] = texts(ask(servers, "0912 345 678", sender))
+    with session_scope(servers["database"]) as session:
+        row = session.scalars(select(Handoff).where(Handoff.conversation_id == sender)).one()
+        assert (row.phone, row.channel, row.status) == ("0912345678", "rest", "open")
+        assert "079203001234" not in row.message and row.message.startswith("Hồ sơ khai sinh")
+    assert f"#{row.id}" in done and "gọi lại" in done
+    # The conversation goes on as before.
+    fee, _ = texts(ask(servers, "lệ phí đăng ký kết hôn bao nhiêu", sender))
+    assert fee.startswith("Lệ phí thủ tục")
+    # "thôi" at the first question leaves nothing.
+    texts(ask(servers, "cho tôi gặp cán bộ", "citizen-changes-mind"))
+    assert "không gửi lời nhắn" in texts(ask(servers, "thôi", "citizen-changes-mind"))[0]
+    # A second unanswered message in a row offers a person.
+    texts(ask(servers, "giá vàng hôm nay bao nhiêu", "citizen-lost"))
+    [*_, offer] = ask(servers, "thời tiết mai thế nào", "citizen-lost").json()
+    assert offer["text"] == OFFER and offer["buttons"][0]["payload"] == "/request_human"
+
+
 def test_follow_up_keeps_the_procedure(servers):
     record = record_for(servers, "đăng ký khai sinh")
     texts(ask(servers, "Làm giấy khai sinh cho con cần giấy tờ gì?", "citizen-2"))

@@ -11,6 +11,7 @@ from assistant.web.admin import (
     views_auth,
     views_content,
     views_faq,
+    views_handoff,
     views_models,
     views_outbox,
 )
@@ -23,7 +24,8 @@ MIDDLEWARES = (security_headers, flash_messages, require_session)
 
 def add_admin(app: web.Application) -> None:
     """Routes under /admin; the middlewares leave every other path alone."""
-    for module in (views_auth, views_faq, views_content, views_models, views_outbox, views_admin):
+    modules = (views_auth, views_faq, views_content, views_handoff, views_models, views_outbox)
+    for module in (*modules, views_admin):
         app.router.add_routes(module.routes)
     app.router.add_static("/admin/static/", STATIC)
 

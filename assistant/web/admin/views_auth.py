@@ -83,6 +83,7 @@ async def dashboard(request: web.Request) -> web.Response:
     from assistant import audit
     from assistant.faq.repository import FaqRepository
     from assistant.feedback.repository import FeedbackRepository
+    from assistant.handoff.repository import HandoffRepository
     from assistant.inbox.repository import InboxRepository, TrainingExampleRepository
     from assistant.training.registry import ModelRegistry
     from assistant.training.runner import latest_run
@@ -98,6 +99,7 @@ async def dashboard(request: web.Request) -> web.Response:
             live=ModelRegistry(session).live(),
             run=latest_run(session),
             ratings=ratings,
+            callbacks_open=HandoffRepository(session).count("open"),
         )
 
 
