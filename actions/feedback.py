@@ -50,6 +50,7 @@ NOT_SAVED = (
     "tôi vẫn sẵn sàng hỗ trợ."
 )
 WHICH_WAY = "Anh/Chị đánh giá câu trả lời vừa rồi thế nào ạ?"
+PERSON_BUTTON = {"title": "Muốn gặp cán bộ", "payload": "/request_human"}
 
 
 def _payload(**entities: str) -> str:
@@ -64,9 +65,13 @@ def rating_buttons(ref: str) -> List[Dict[str, str]]:
 
 
 def reason_buttons(ref: str) -> List[Dict[str, str]]:
+    """The reasons for a 👎, then a way to a person (the handoff in actions/support.py)."""
     return [
-        {"title": label, "payload": _payload(feedback_reason=key, answer_ref=ref)}
-        for key, label in REASONS.items()
+        *(
+            {"title": label, "payload": _payload(feedback_reason=key, answer_ref=ref)}
+            for key, label in REASONS.items()
+        ),
+        PERSON_BUTTON,
     ]
 
 

@@ -103,8 +103,9 @@ async def test_a_thumbs_down_asks_why_then_files_the_reason(database_url):
     down = payload_message(prompt["buttons"][1]["payload"])
     messages, _ = await run(ActionRateAnswer(), tracker(events, down))
     assert messages[0]["text"] == ASK_WHY
-    reasons = [b["payload"] for b in messages[0]["buttons"]]
+    *reasons, person = [b["payload"] for b in messages[0]["buttons"]]
     assert len(reasons) == 4 and all(f'"answer_ref":"{ref}"' in p for p in reasons)
+    assert person == "/request_human"  # a 👎 can lead to a person
     messages, _ = await run(ActionRateAnswer(), tracker(events, payload_message(reasons[0])))
     assert [m["text"] for m in messages] == [THANKS_REASON]
     assert [r[:3] for r in stored()] == [(ref, "down", "wrong_procedure")]

@@ -144,7 +144,7 @@ def test_a_citizen_rates_an_answer_with_its_buttons(servers, portal):
     wait_for_answer(portal, before)
     why = portal.locator(BOT).last
     expect(why).to_contain_text(ASK_WHY)
-    expect(why.locator(".choice")).to_have_count(4)
+    expect(why.locator(".choice")).to_have_count(5)  # four reasons, then "Muốn gặp cán bộ"
     before = bot_answers(portal)
     why.locator(".choice", has_text="Khó hiểu").click()
     wait_for_answer(portal, before)

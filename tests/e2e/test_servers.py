@@ -113,8 +113,9 @@ def test_an_answer_is_rated_and_a_thumbs_down_with_a_comment_reaches_staff(serve
     assert answer["text"].startswith(f"Hồ sơ thủ tục {record.name}")
     up, down = prompt["buttons"]
     [why] = ask(servers, down["payload"], sender).json()
-    assert why["text"] == ASK_WHY and len(why["buttons"]) == 4
-    other = why["buttons"][-1]
+    assert why["text"] == ASK_WHY and len(why["buttons"]) == 5
+    assert why["buttons"][-1]["payload"] == "/request_human"
+    other = why["buttons"][-2]
     assert other["title"] == "Khác"
     ask_comment = RESPONSES["utter_ask_feedback_form_feedback_comment"][0]["text"]
     assert texts(ask(servers, other["payload"], sender)) == [ask_comment]
