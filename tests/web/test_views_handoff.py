@@ -3,35 +3,16 @@ member takes the ticket, one taker only, notes, holidays, audit."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from assistant.db.models import AuditEntry, Holiday
 from assistant.db.session import session_scope
 from assistant.dossiers.records import local_now
 from assistant.handoff.service import HandoffService
-from assistant.web.server import create_app
-
-PASSWORD = "mat-khau-du-dai-2026"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-async def logged_in(username: str) -> TestClient:
-    client = TestClient(TestServer(create_app(rasa_url="http://127.0.0.1:9")))
-    await client.start_server()
-    page = await client.get("/admin/login")
-    token = CSRF.search(await page.text()).group(1)
-    response = await client.post(
-        "/admin/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/admin"},
-        allow_redirects=False,
-    )
-    assert response.status == 302
-    return client
+from tests.web.staff_client import CSRF, PASSWORD, logged_in
 
 
 @pytest.fixture

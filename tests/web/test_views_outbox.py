@@ -4,7 +4,6 @@ dead-lettered, staff see it masked, and 'Gửi lại' sends it (tests/channels/f
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 
 import pytest
@@ -18,9 +17,8 @@ from assistant.db.models import AuditEntry
 from assistant.db.session import session_scope
 from assistant.web.server import create_app
 from tests.channels.fake_zalo import APP_SECRET, FakeZalo
+from tests.web.staff_client import CSRF, PASSWORD, logged_in
 
-PASSWORD = "mat-khau-du-dai-2026"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 APP_ID = "4381902311"
 USER = "8475630011223344"
 REPLY = "Hồ sơ của Anh/Chị đã nhận, số điện thoại 0987654321, CCCD 079203001234."
@@ -32,16 +30,7 @@ async def client(database_url):
 
     with session_scope() as session:
         StaffRepository(session).add_user("test", "editor1", PASSWORD, "editor")
-    client = TestClient(TestServer(create_app(rasa_url="http://127.0.0.1:9")))
-    await client.start_server()
-    page = await client.get("/admin/login")
-    token = CSRF.search(await page.text()).group(1)
-    response = await client.post(
-        "/admin/login",
-        data={"username": "editor1", "password": PASSWORD, "csrf_token": token, "next": "/admin"},
-        allow_redirects=False,
-    )
-    assert response.status == 302
+    client = await logged_in("editor1")
     yield client
     await client.close()
 
