@@ -1,4 +1,4 @@
-"""Unanswered messages and staff decisions on them; training examples staff added.
+"""Unanswered messages (and answers rated 👎) and staff decisions on them.
 
 Messages are stored masked (phones, ID numbers) and the sender only as a keyed hash
 (``assistant.sender_hash``), so the inbox holds what was asked, not who asked it. A decision
@@ -12,33 +12,27 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Sequence
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assistant import audit
-from assistant.db.models import TrainingExample, UnansweredMessage
+from assistant.db.models import UnansweredMessage
 from assistant.inbox import grouping
+from assistant.inbox.examples import (
+    MAX_TEXT,
+    InboxError,
+    TrainingExampleRepository,
+    trainable_intents,
+)
 from assistant.privacy import mask_personal_numbers
 from assistant.sender_hash import sender_hash
-from assistant.settings import PROJECT_ROOT
-from assistant.training.heldout import held_out_index, refusal
 
 DECISIONS = ("paraphrase", "faq", "alias", "noise")
 REASONS = ("fallback", "out_of_scope", "faq_inactive", "faq_ungrounded", "thumbs_down")
-MAX_TEXT = 1000
 GROUPED_MESSAGES = 2000  # the newest this many messages of a status are grouped
 EXAMPLES_SHOWN = 5
-# Intents a staff member may teach with a paraphrase: not the retrieval intent (FAQ has its
-# own table), not the fallback, and not the two that only make sense inside a dialogue.
-UNTRAINABLE = frozenset({"faq", "nlu_fallback", "choose_procedure", "provide_verification"})
-
-
-class InboxError(ValueError):
-    """A refused decision; the message is Vietnamese and shown to staff as is."""
 
 
 @dataclass
@@ -54,25 +48,11 @@ class InboxGroup:
     complaints: Dict[str, int] = field(default_factory=dict)  # 👎: the citizens' reasons
 
 
-@lru_cache(maxsize=1)
-def _domain_intents() -> tuple:
-    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return tuple(
-        next(iter(intent)) if isinstance(intent, dict) else str(intent)
-        for intent in domain.get("intents") or []
-    )
-
-
 def answered_label(answered: Dict[str, Any]) -> str:
     """ "faq:<key>" or "<procedure code>/<aspect>": what a 👎 answer was about."""
     if answered.get("faq_key"):
         return f"faq:{answered['faq_key']}"
     return f"{answered.get('procedure_code') or '?'}/{answered.get('aspect') or 'steps'}"
-
-
-def trainable_intents() -> List[str]:
-    """The intents of domain.yml a paraphrase may be filed under."""
-    return [name for name in _domain_intents() if name not in UNTRAINABLE]
 
 
 class InboxRepository:
@@ -257,32 +237,9 @@ class InboxRepository:
     # --- the decisions' effects ------------------------------------------------------------
 
     def _paraphrase(self, actor: str, intent: str, texts: List[str]) -> Dict[str, Any]:
-        existing = set(
-            self.session.scalars(
-                select(TrainingExample.text).where(
-                    TrainingExample.intent == intent, TrainingExample.active.is_(True)
-                )
-            )
+        created, refused = TrainingExampleRepository(self.session).add_from_inbox(
+            actor, intent, texts
         )
-        created, refused = [], []
-        for text in texts:
-            if text in existing:  # already taught and not retrained yet: once is enough
-                continue
-            overlap = held_out_index().too_close(text)
-            if overlap is not None:
-                refused.append(refusal(overlap))
-                continue
-            example = TrainingExample(
-                intent=intent,
-                text=text,
-                source="inbox",
-                active=True,
-                created_by=(actor or "")[:64],
-                created_at=audit.utcnow(),
-            )
-            self.session.add(example)
-            created.append(example)
-        self.session.flush()
         return {"intent": intent, "example_ids": [e.id for e in created], "refused": refused}
 
     def _faq(self, actor: str, question: str, answer: str, texts: List[str]) -> Dict[str, Any]:
@@ -316,80 +273,6 @@ class InboxRepository:
         except KeyError:
             raise InboxError(f"Không có thủ tục mã {code}.") from None
         return {"code": code, "alias": alias, "added": added}
-
-
-class TrainingExampleRepository:
-    """Examples staff taught since the last training; a bad one can be switched off before the
-    next retrain picks it up."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, actor: str, intent: str, text: str, source: str = "staff") -> TrainingExample:
-        if intent not in trainable_intents():
-            raise InboxError("Hãy chọn một ý định (intent) hợp lệ cho câu mẫu.")
-        cleaned = mask_personal_numbers(" ".join((text or "").split()))
-        if not cleaned:
-            raise InboxError("Câu mẫu không được để trống.")
-        if len(cleaned) > MAX_TEXT:
-            raise InboxError(f"Câu mẫu không được dài quá {MAX_TEXT} ký tự.")
-        overlap = held_out_index().too_close(cleaned)
-        if overlap is not None:  # the gate scores on it: taught, it would inflate the score
-            raise InboxError(refusal(overlap))
-        example = TrainingExample(
-            intent=intent,
-            text=cleaned,
-            source=(source or "staff")[:16],
-            active=True,
-            created_by=(actor or "")[:64],
-            created_at=audit.utcnow(),
-        )
-        self.session.add(example)
-        self.session.flush()
-        audit.record(
-            self.session,
-            actor,
-            "example.create",
-            "example",
-            example.id,
-            None,
-            {"intent": intent, "text": cleaned, "source": example.source},
-        )
-        return example
-
-    def list(self, active: bool | None = True, limit: int = 500) -> List[TrainingExample]:
-        """Newest first; ``active=None`` lists both."""
-        query = select(TrainingExample)
-        if active is not None:
-            query = query.where(TrainingExample.active.is_(bool(active)))
-        query = query.order_by(TrainingExample.created_at.desc(), TrainingExample.id.desc())
-        return list(self.session.scalars(query.limit(limit)))
-
-    def count(self, active: bool | None = True) -> int:
-        query = select(func.count(TrainingExample.id))
-        if active is not None:
-            query = query.where(TrainingExample.active.is_(bool(active)))
-        return self.session.scalar(query) or 0
-
-    def set_active(self, actor: str, example_id: int, active: bool) -> TrainingExample:
-        example = self.session.get(TrainingExample, example_id)
-        if example is None:
-            raise InboxError(f"Không có câu mẫu số {example_id}.")
-        active = bool(active)
-        if bool(example.active) == active:
-            return example
-        example.active = active
-        audit.record(
-            self.session,
-            actor,
-            "example.activate" if active else "example.deactivate",
-            "example",
-            example.id,
-            {"intent": example.intent, "text": example.text, "active": not active},
-            {"intent": example.intent, "text": example.text, "active": active},
-        )
-        self.session.flush()
-        return example
 
 
 def _clean_ids(ids: Iterable[Any]) -> List[int]:

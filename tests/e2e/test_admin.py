@@ -214,7 +214,7 @@ def bad_examples() -> list:
 
 
 def test_a_bad_training_set_is_rejected_and_the_old_model_keeps_answering(stack):
-    from assistant.inbox.repository import TrainingExampleRepository
+    from assistant.inbox.examples import TrainingExampleRepository
 
     with session_scope(stack["db"]) as session:
         examples = TrainingExampleRepository(session)

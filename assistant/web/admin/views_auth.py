@@ -84,7 +84,8 @@ async def dashboard(request: web.Request) -> web.Response:
     from assistant.faq.repository import FaqRepository
     from assistant.feedback.repository import FeedbackRepository
     from assistant.handoff.repository import HandoffRepository
-    from assistant.inbox.repository import InboxRepository, TrainingExampleRepository
+    from assistant.inbox.examples import TrainingExampleRepository
+    from assistant.inbox.repository import InboxRepository
     from assistant.training.registry import ModelRegistry
     from assistant.training.runner import latest_run
 

@@ -30,7 +30,7 @@ async def models(request: web.Request) -> web.Response:
 
 
 def _page(request: web.Request, http_status: int = 200) -> web.Response:
-    from assistant.inbox.repository import TrainingExampleRepository
+    from assistant.inbox.examples import TrainingExampleRepository
     from assistant.training.registry import ModelRegistry
     from assistant.training.runner import mark_interrupted, runs
 
@@ -101,7 +101,7 @@ def _switch(request: web.Request, override_reason: str | None) -> web.Response:
 
 @routes.post(r"/admin/examples/{example_id:\d+}/active")
 async def example_toggle(request: web.Request) -> web.Response:
-    from assistant.inbox.repository import TrainingExampleRepository
+    from assistant.inbox.examples import TrainingExampleRepository
 
     form = await request.post()
     with session_scope() as session:
