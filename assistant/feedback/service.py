@@ -60,6 +60,14 @@ class Answered:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+def _masked(text: str | None) -> str:
+    return mask_personal_numbers((text or "").strip())[:MAX_TEXT]
+
+
+def _over_limit(repo: FeedbackRepository, who: str, now: datetime) -> bool:
+    return repo.count_since(who, now - timedelta(hours=1)) >= MAX_PER_HOUR
+
+
 class FeedbackService:
     def __init__(self, url: str | None = None) -> None:
         self.url = url
@@ -81,12 +89,12 @@ class FeedbackService:
         who = sender_hash(sender_id)
         with session_scope(self.url) as session:
             repo = FeedbackRepository(session)
-            if repo.count_since(who, now - timedelta(hours=1)) >= MAX_PER_HOUR:
+            if _over_limit(repo, who, now):
                 return "limited"
             row = repo.get(who, answered.ref)
             if row is not None and row.rating == rating:
                 return "same"
-            masked = mask_personal_numbers((question or "").strip())[:MAX_TEXT]
+            masked = _masked(question)
             if row is None:
                 row = repo.add(
                     sender_hash=who,
@@ -131,11 +139,11 @@ class FeedbackService:
             row = repo.get(who, ref)
             if row is None or row.rating != "down":
                 return False
-            if repo.count_since(who, now - timedelta(hours=1)) >= MAX_PER_HOUR:
+            if _over_limit(repo, who, now):
                 return False
             row.reason = reason
             if comment is not None:
-                row.comment = mask_personal_numbers(comment.strip())[:MAX_TEXT] or None
+                row.comment = _masked(comment) or None
             row.updated_at = now
             if row.inbox_message_id is not None:
                 InboxRepository(session).annotate(
