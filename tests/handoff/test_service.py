@@ -103,6 +103,12 @@ def test_holidays_close_the_desk_and_are_audited(service):
     assert holiday["name"] == "Tết Dương lịch"
     service.remove_holiday("lan", holiday["id"])
     assert service.holidays() == [] and service.desk(datetime(2027, 1, 1, 9, 0)).open
+    with session_scope() as s:
+        changes = select(AuditEntry).where(AuditEntry.entity == "holiday").order_by(AuditEntry.id)
+        assert [(a.actor, a.action) for a in s.scalars(changes)] == [
+            ("lan", "create"),
+            ("lan", "delete"),
+        ]
     with pytest.raises(HandoffError):
         service.remove_holiday("lan", holiday["id"])
 
