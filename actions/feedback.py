@@ -36,6 +36,9 @@ THANKS_REASON = (
     "Cảm ơn Anh/Chị đã góp ý. Cán bộ sẽ xem lại câu trả lời này để sửa cho đúng. "
     "Anh/Chị cần hỏi thêm gì cứ nhắn cho tôi."
 )
+THANKS_DESK = (
+    "Cảm ơn Anh/Chị đã góp ý. Bộ phận phụ trách sẽ xem lại cuộc trò chuyện để phục vụ tốt hơn."
+)
 ALREADY = "Tôi đã ghi nhận đánh giá của Anh/Chị cho câu trả lời này rồi ạ. Cảm ơn Anh/Chị!"
 LIMITED = (
     "Cảm ơn Anh/Chị. Tôi đã nhận nhiều đánh giá trong thời gian ngắn nên tạm chưa ghi thêm; "
@@ -148,6 +151,8 @@ class ActionRateAnswer(Action):
             dispatcher.utter_message(text=LIMITED)
         elif outcome == "same":
             dispatcher.utter_message(text=ALREADY)
+        elif rating == "down" and answered.source == "handoff":
+            dispatcher.utter_message(text=THANKS_DESK)  # the reasons are about answers
         elif rating == "down":
             dispatcher.utter_message(text=ASK_WHY, buttons=reason_buttons(answered.ref))
         else:

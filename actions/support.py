@@ -1,9 +1,12 @@
-"""Handing the citizen over to people: a message left for staff, with a call-back phone.
+"""Handing the citizen over to people: a live conversation, or a message left for staff.
 
-"Cho tôi gặp nhân viên", or a second decline in a row, offers it. Outside working hours or
-while no staff member is online (the live desk is not built yet: issue 14, part 1), the
-citizen leaves a message and, if they wish, a phone number; staff see it in the app
-("Lời nhắn cần gọi lại"). The hotline, when configured, is always given too.
+"Cho tôi gặp nhân viên", a second unanswered message in a row (a button), or a 👎 with
+"Muốn gặp cán bộ" asks for a person. During working hours, with a staff member on the
+"Hỗ trợ trực tuyến" page, the conversation joins the live queue and Rasa's conversation is
+paused: the citizen is told their place and the expected wait, and the bot stays silent
+while staff answer (actions/desk.py ends it). Otherwise the citizen leaves a message and, if
+they wish, a phone number; staff see it in the app ("Lời nhắn cần gọi lại"). The hotline,
+when configured, is always given too.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from assistant.dossiers.records import local_now
 from assistant.handoff.hours import when
+from assistant.handoff.live import LiveDesk, Place
 from assistant.handoff.service import MAX_MESSAGE, HandoffService, phone_number
 from assistant.settings import get_settings
 from assistant.text.normalize import declines
@@ -41,6 +45,28 @@ TOO_MANY = (
     "Anh/Chị đã để lại nhiều lời nhắn trong hôm nay; cán bộ sẽ xem các lời nhắn đó. "
     "Anh/Chị vui lòng chờ cán bộ liên hệ."
 )
+
+
+def queued_text(place: Place) -> str:
+    ahead = (
+        "Anh/Chị là người tiếp theo"
+        if place.position <= 1
+        else f"Anh/Chị đang ở vị trí số {place.position} trong hàng chờ"
+    )
+    return (
+        f"Tôi đã chuyển Anh/Chị tới cán bộ hỗ trợ trực tuyến. {ahead}, thời gian chờ dự kiến "
+        f"khoảng {place.wait_minutes} phút. Trong lúc chờ, Anh/Chị cứ nhắn nội dung cần hỏi; "
+        "cán bộ sẽ đọc khi tiếp nhận."
+    )
+
+
+def conversation_context(tracker: Tracker) -> Dict[str, Any]:
+    """What the conversation was about, for staff: the procedure and the dossier in slots."""
+    return {
+        slot: tracker.get_slot(slot)
+        for slot in ("procedure_code", "dossier_code")
+        if tracker.get_slot(slot)
+    }
 
 
 def hotline_sentence() -> str:
@@ -80,10 +106,30 @@ class ActionHandoff(Action):
             )
             dispatcher.utter_message(text=(desk + where).strip())
             return []
+        place = self._queue(tracker)
+        if place is not None:
+            dispatcher.utter_message(text=queued_text(place), json_message=place.as_custom())
+            return [ConversationPaused()]
         dispatcher.utter_message(
             text=f"{desk} Anh/Chị có thể để lại lời nhắn cho cán bộ.{hotline_sentence()}".strip()
         )
         return [FollowupAction(FORM)]
+
+    @staticmethod
+    def _queue(tracker: Tracker) -> Place | None:
+        """The citizen's place in the live queue, when the desk is open and staffed."""
+        try:
+            live = LiveDesk()
+            if not HandoffService().desk().open or not live.available(tracker.sender_id):
+                return None
+            return live.enqueue(
+                tracker.sender_id,
+                tracker.get_latest_input_channel() or "",
+                conversation_context(tracker),
+            )
+        except Exception as error:  # noqa: BLE001 - the message path still works
+            logger.error("action_handoff: live queue unavailable (%s)", type(error).__name__)
+            return None
 
 
 class ValidateHandoffForm(FormValidationAction):
@@ -129,14 +175,7 @@ class ActionLeaveMessage(Action):
         if not message or message == CANCELLED:
             dispatcher.utter_message(text=CANCELLED_TEXT)
             return clear
-        context = {
-            key: tracker.get_slot(slot)
-            for key, slot in (
-                ("procedure_code", "procedure_code"),
-                ("dossier_code", "dossier_code"),
-            )
-            if tracker.get_slot(slot)
-        }
+        context = conversation_context(tracker)
         service = HandoffService()
         try:
             ticket = service.leave_message(

@@ -71,6 +71,7 @@ class Settings:
     rasa_cors_origins: tuple
     portal_allowed_origins: tuple
     handoff_hours: str
+    handoff_wait_minutes: float
 
 
 @lru_cache(maxsize=1)
@@ -175,6 +176,8 @@ def get_settings() -> Settings:
         # When staff answer citizens (local time; the holidays are edited in the staff app).
         # Format: "T2-T6 07:30-11:30,13:30-17:00; T7 07:30-11:30" (assistant/handoff/hours.py).
         handoff_hours=_env("HANDOFF_HOURS", "T2-T6 07:30-11:30,13:30-17:00; T7 07:30-11:30"),
+        # Minutes a citizen waits in the live queue before being offered to leave a message.
+        handoff_wait_minutes=float(_env("HANDOFF_WAIT_MINUTES", "5")),
     )
 
 

@@ -44,6 +44,7 @@ from sanic.response import HTTPResponse
 from assistant.channels.outbox import Failure, Outbox, RetryPolicy
 from assistant.channels.rest import MAX_MESSAGE_CHARS
 from assistant.channels.text import split_text as _split_text
+from assistant.handoff.relay import relay_to_staff, waiting_note
 from assistant.privacy import install_access_log_redaction
 from assistant.settings import get_settings
 
@@ -51,6 +52,11 @@ logger = logging.getLogger(__name__)
 
 # Messenger Platform limits (Send API reference, "text", "button template", "quick replies").
 TEXT_LIMIT = 2000
+# A staff message outside the 24-hour window: the Send API's human-agent tag (7 days). The
+# outbox keeps it in the stored message under TAG_KEY, which the sender turns into the body's
+# ``messaging_type``/``tag``.
+HUMAN_AGENT = "HUMAN_AGENT"
+TAG_KEY = "_tag"
 TEMPLATE_TEXT_LIMIT = 640
 TITLE_LIMIT = 20
 PAYLOAD_LIMIT = 1000
@@ -304,7 +310,11 @@ class GraphClient:
         if not self.page_access_token:
             logger.error("Messenger reply not sent: FACEBOOK_PAGE_ACCESS_TOKEN is not set")
             return Failure("FACEBOOK_PAGE_ACCESS_TOKEN is not set", permanent=True)
+        message = dict(message)
+        tag = message.pop(TAG_KEY, None)
         body = {"recipient": {"id": recipient_id}, "messaging_type": "RESPONSE", "message": message}
+        if tag == HUMAN_AGENT:
+            body.update(messaging_type="MESSAGE_TAG", tag=HUMAN_AGENT)
         try:
             # One short session per message: aiohttp sessions are bound to a loop.
             timeout = aiohttp.ClientTimeout(total=self.timeout)
@@ -338,9 +348,18 @@ class MessengerOutput(OutputChannel):
     def __init__(self, outbox: Outbox, choices: ChoiceMemory | None = None) -> None:
         self.outbox = outbox
         self.choices = choices if choices is not None else ChoiceMemory()
+        self.sent = 0  # messages handed to the outbox (a silent turn is a paused conversation)
+
+    async def _send(self, recipient_id: str, messages: List[Dict[str, Any]]) -> None:
+        if messages:
+            self.sent += 1
+            await self.outbox.send(recipient_id, messages)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.outbox.send(recipient_id, [{"text": piece} for piece in split_text(text)])
+        # A staff member's message after Messenger's 24-hour window carries the human-agent
+        # tag (the live desk sets ``messaging_tag`` in the message's metadata).
+        tag = {TAG_KEY: HUMAN_AGENT} if kwargs.get("messaging_tag") == HUMAN_AGENT else {}
+        await self._send(recipient_id, [{"text": piece, **tag} for piece in split_text(text)])
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
@@ -350,7 +369,7 @@ class MessengerOutput(OutputChannel):
             self.choices.forget(recipient_id)
         else:
             self.choices.remember(recipient_id, numbered)
-        await self.outbox.send(recipient_id, messages)
+        await self._send(recipient_id, messages)
 
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
@@ -359,12 +378,12 @@ class MessengerOutput(OutputChannel):
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         attachment = {"type": "image", "payload": {"url": image, "is_reusable": True}}
-        await self.outbox.send(recipient_id, [{"attachment": attachment}])
+        await self._send(recipient_id, [{"attachment": attachment}])
 
     async def send_custom_json(self, recipient_id: str, json_message: Any, **kwargs: Any) -> None:
         """Each dict (or each dict of a list) is sent as it is, as the Send API's ``message``."""
         messages = json_message if isinstance(json_message, list) else [json_message]
-        await self.outbox.send(recipient_id, [m for m in messages if isinstance(m, dict)])
+        await self._send(recipient_id, [m for m in messages if isinstance(m, dict)])
 
 
 class MessengerInput(InputChannel):
@@ -512,4 +531,10 @@ class MessengerInput(InputChannel):
             input_channel=self.name(),
             message_id=incoming.message_id,
         )
+        before = output.sent
         await on_new_message(message)
+        if output.sent == before:  # nothing said: a person has the conversation (paused)
+            place = await relay_to_staff(incoming.sender, text)
+            note = waiting_note(place) if place is not None else None
+            if note:
+                await output.send_text_message(incoming.sender, note)

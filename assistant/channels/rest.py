@@ -9,6 +9,9 @@ Differences from ``rasa.core.channels.rest.RestInput`` (same URL, same reply for
   than ``REPLY_TIMEOUT`` seconds, the citizen gets an apology instead of silence; a slow turn
   keeps running in the background so nothing the citizen said is lost;
 - message text is never written to logs (it may hold phone or ID numbers);
+- while staff hold the conversation (Rasa paused it, the bot is silent), the message goes to
+  the live desk (``assistant.handoff.relay``) and the reply carries the desk state in
+  ``custom`` instead of an apology;
 - the client's network address goes to the actions in the metadata (``client_address``), for
   the per-address verification limit: the socket's peer, ``X-Forwarded-For`` from a trusted
   proxy, or the address the portal read, believed only with the portal's bearer token.
@@ -32,6 +35,7 @@ from sanic.response import HTTPResponse
 
 from assistant import rasa_process
 from assistant.channels.address import METADATA_KEY, client_address
+from assistant.handoff.relay import relay_to_staff, waiting_note
 from assistant.privacy import install_access_log_redaction, install_log_masking
 from assistant.settings import get_settings
 
@@ -146,6 +150,12 @@ class PortalRestInput(InputChannel):
                 )
                 task.add_done_callback(lambda t: t.cancelled() or t.exception())
             messages = list(collector.messages)
+            if not messages and task in done:  # a paused conversation: a person has it
+                place = await relay_to_staff(sender, text)
+                if place is not None:
+                    note = waiting_note(place)
+                    reply = {"recipient_id": sender, "custom": place.as_custom()}
+                    messages = [{**reply, "text": note} if note else reply]
             if not messages:
                 messages = [{"recipient_id": sender, "text": APOLOGY}]
             return response.json(messages)

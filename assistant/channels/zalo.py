@@ -45,6 +45,7 @@ from sanic.response import HTTPResponse
 
 from assistant.channels.outbox import Failure, Outbox, RetryPolicy
 from assistant.channels.rest import APOLOGY, EMPTY_PROMPT, MAX_MESSAGE_CHARS
+from assistant.handoff.relay import relay_to_staff, waiting_note
 from assistant.channels.text import split_text as _split_text
 from assistant.channels.text import utf16_length
 from assistant.channels.tokens import (
@@ -556,7 +557,11 @@ class ZaloInput(InputChannel):
         except Exception as error:  # noqa: BLE001 - the citizen gets an apology, not silence
             logger.error("Zalo message handling failed: %s", type(error).__name__)
         if not output.sent:
-            await self.outbox.send(event.user_id, [{"text": APOLOGY}])
+            place = await relay_to_staff(event.user_id, text)
+            if place is None:
+                await self.outbox.send(event.user_id, [{"text": APOLOGY}])
+            elif waiting_note(place):
+                await self.outbox.send(event.user_id, [{"text": waiting_note(place)}])
 
 
 def _bad_request(reason: str) -> HTTPResponse:

@@ -412,7 +412,8 @@ class AnswerFeedback(Base):
     sender_hash = Column(String(64), nullable=False)
     answer_ref = Column(String(32), nullable=False)
     channel = Column(String(32), nullable=False, default="")
-    source = Column(String(16), nullable=False)  # procedure | faq
+    source = Column(String(16), nullable=False)  # procedure | faq | handoff
+    handoff_id: int | None = Column(Integer, nullable=True)  # a live conversation rated
     procedure_code = Column(String(64), nullable=True)
     aspect = Column(String(32), nullable=True)
     faq_key = Column(String(128), nullable=True)
@@ -438,7 +439,10 @@ class Holiday(Base):
 
 
 class Handoff(Base):
-    """A citizen who asked for a person: a message left for a call-back (``kind`` message).
+    """A citizen who asked for a person: a message left for a call-back (``kind`` message) or
+    a live conversation with staff (``kind`` live: waiting → active → closed, or missed when
+    nobody took it in time; ``created_at``, ``taken_at`` and ``done_at`` give the waiting time
+    and the duration).
 
     The message is stored masked; the call-back phone, which staff need, is kept as given and
     shown in full only to the staff member who takes the ticket (audited)."""
@@ -447,8 +451,9 @@ class Handoff(Base):
     __table_args__ = (Index("ix_handoffs_kind_status_at", "kind", "status", "created_at"),)
 
     id = Column(Integer, primary_key=True)
-    kind = Column(String(16), nullable=False, default="message")  # message
-    status = Column(String(16), nullable=False, default="open")  # open | assigned | done
+    kind = Column(String(16), nullable=False, default="message")  # message | live
+    # message: open | assigned | done; live: waiting | active | closed | missed
+    status = Column(String(16), nullable=False, default="open")
     channel = Column(String(32), nullable=False, default="")
     conversation_id = Column(String(128), nullable=False)  # the channel's sender id
     trigger = Column(String(16), nullable=False, default="asked")  # asked | fallbacks
@@ -458,4 +463,37 @@ class Handoff(Base):
     assigned_to = Column(String(64), nullable=True)
     note = Column(Text, nullable=False, default="")
     created_at = Column(DateTime, nullable=False)
+    taken_at: datetime | None = Column(DateTime, nullable=True)  # live: a staff member took it
     done_at: datetime | None = Column(DateTime, nullable=True)
+    # live: when Rasa's conversation was resumed after it ended (retried until it is)
+    resumed_at: datetime | None = Column(DateTime, nullable=True)
+
+
+class HandoffMessage(Base):
+    """One message of a live conversation with staff: the citizen's (``in``), a staff
+    member's (``out``) or the assistant's (``bot``, e.g. the closing rating prompt).
+
+    ``text`` is masked. A staff message keeps the words as typed in ``outgoing`` only until it
+    has reached the citizen's channel (``delivered_at``) and the conversation has ended."""
+
+    __tablename__ = "handoff_messages"
+    __table_args__ = (Index("ix_handoff_messages_handoff", "handoff_id", "id"),)
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False)
+    direction = Column(String(8), nullable=False)  # in | out | bot
+    author = Column(String(64), nullable=False, default="")  # the staff member, for out
+    text = Column(Text, nullable=False, default="")  # masked
+    data = Column(JSON, nullable=True)  # bot: buttons
+    outgoing = Column(Text, nullable=True)  # out: as typed, until delivered and closed
+    delivered_at: datetime | None = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False)
+
+
+class DeskPresence(Base):
+    """Staff members with the live desk page open (its event stream refreshes ``seen_at``)."""
+
+    __tablename__ = "desk_presence"
+
+    username = Column(String(64), primary_key=True)
+    seen_at = Column(DateTime, nullable=False)

@@ -24,6 +24,7 @@ from assistant.sender_hash import sender_hash
 logger = logging.getLogger(__name__)
 
 RATINGS = ("up", "down")
+SOURCES = ("procedure", "faq", "handoff")
 # Why a 👎, as the citizen's buttons offer it (labels are what the citizen and staff read).
 REASONS = {
     "wrong_procedure": "Sai thủ tục",
@@ -40,20 +41,24 @@ class Answered:
     """One answer the assistant gave, as the conversation remembers it."""
 
     ref: str
-    source: str  # procedure | faq
+    source: str  # procedure | faq | handoff (a live conversation with staff)
     procedure_code: str | None = None
     aspect: str | None = None
     faq_key: str | None = None
+    handoff_id: int | None = None
 
     @classmethod
     def from_slot(cls, value: Any) -> Answered | None:
         if not isinstance(value, dict):
             return None
         ref, source = value.get("ref"), value.get("source")
-        if not isinstance(ref, str) or not ref or source not in ("procedure", "faq"):
+        if not isinstance(ref, str) or not ref or source not in SOURCES:
             return None
         text = {k: value.get(k) for k in ("procedure_code", "aspect", "faq_key")}
         clean = {k: str(v)[:128] for k, v in text.items() if isinstance(v, (str, int)) and v}
+        handoff = value.get("handoff_id")
+        if isinstance(handoff, int) and not isinstance(handoff, bool):
+            clean["handoff_id"] = handoff
         return cls(ref=ref[:32], source=source, **clean)
 
     def as_slot(self) -> Dict[str, Any]:
@@ -104,6 +109,7 @@ class FeedbackService:
                     procedure_code=answered.procedure_code,
                     aspect=answered.aspect,
                     faq_key=answered.faq_key,
+                    handoff_id=answered.handoff_id,
                     question=masked,
                     rating=rating,
                     model_id=(model_id or "")[:64],
@@ -114,7 +120,9 @@ class FeedbackService:
             else:
                 row.rating, row.reason, row.comment, row.updated_at = rating, None, None, now
                 outcome = "changed"
-            if rating == "down" and row.inbox_message_id is None and masked:
+            # A 👎 on an answer is a question to fix; on a conversation with staff it is not.
+            fixable = answered.source != "handoff"
+            if rating == "down" and fixable and row.inbox_message_id is None and masked:
                 entry = InboxRepository(session).record(
                     sender_id, channel, masked, "", 0.0, "thumbs_down", answered.as_slot()
                 )

@@ -22,6 +22,16 @@ def normalise(origin: str) -> str:
     return origin.strip().rstrip("/").lower()
 
 
+def allowed_origin(request: web.Request) -> str | None:
+    """The request's Origin when PORTAL_ALLOWED_ORIGINS lists it (for responses the
+    middleware cannot mark, such as event streams)."""
+    from assistant.settings import get_settings
+
+    origin = request.headers.get("Origin")
+    allowed = {normalise(o) for o in get_settings().portal_allowed_origins}
+    return origin if origin is not None and normalise(origin) in allowed else None
+
+
 def add_cors(app: web.Application, origins: Iterable[str], path: str = CHAT_PATH) -> None:
     """Answer preflights for ``path`` and mark its replies for the allowed ``origins``."""
     allowed = frozenset(normalise(o) for o in origins if o.strip())

@@ -84,6 +84,7 @@ async def housekeeping(app: web.Application):
 def create_app(rasa_url: str | None = None) -> web.Application:
     from assistant.web.admin.app import add_admin, middlewares
     from assistant.web.cors import add_cors
+    from assistant.web.live import add_live_desk
 
     app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=middlewares)
     app["rasa_url"] = (rasa_url or get_settings().rasa_url).rstrip("/")
@@ -96,6 +97,7 @@ def create_app(rasa_url: str | None = None) -> web.Application:
 
     app.cleanup_ctx.append(client)
     app.cleanup_ctx.append(housekeeping)
+    add_live_desk(app)  # after the HTTP client it uses
     app.router.add_get("/", index)
     app.router.add_get("/health", health)
     app.router.add_post("/api/chat", chat)

@@ -12,6 +12,7 @@ from assistant.web.admin import (
     views_content,
     views_faq,
     views_handoff,
+    views_live,
     views_models,
     views_outbox,
 )
@@ -24,7 +25,9 @@ MIDDLEWARES = (security_headers, flash_messages, require_session)
 
 def add_admin(app: web.Application) -> None:
     """Routes under /admin; the middlewares leave every other path alone."""
-    modules = (views_auth, views_faq, views_content, views_handoff, views_models, views_outbox)
+    modules = (
+        views_auth, views_faq, views_content, views_handoff, views_live, views_models, views_outbox
+    )
     for module in (*modules, views_admin):
         app.router.add_routes(module.routes)
     app.router.add_static("/admin/static/", STATIC)

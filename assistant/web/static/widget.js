@@ -39,6 +39,8 @@
     newTab: " (mở trong thẻ mới)",
     you: "Anh/Chị: ",
     bot: "Trợ lý: ",
+    staff: "Cán bộ: ",
+    live: "Anh/Chị đang trò chuyện với cán bộ.",
     welcome:
       "Xin chào Anh/Chị! Tôi có thể giúp tra cứu giấy tờ cần chuẩn bị, lệ phí, thời gian " +
       "giải quyết, nơi nộp hồ sơ của một thủ tục, hoặc tình trạng hồ sơ đã nộp.",
@@ -82,7 +84,7 @@
     const saved = store.get("history", []);
     if (!Array.isArray(saved)) return [];
     return saved
-      .filter((m) => m && typeof m.text === "string" && (m.who === "user" || m.who === "bot"))
+      .filter((m) => m && typeof m.text === "string" && ["user", "bot", "staff"].includes(m.who))
       .map((m) => ({ who: m.who, text: m.text, buttons: cleanButtons(m.buttons),
                      chosen: Number.isInteger(m.chosen) ? m.chosen : undefined }))
       .slice(-MAX_HISTORY);
@@ -181,6 +183,7 @@
                                       title: T.close, text: "×" });
   const log = el("div", { class: "log", role: "log", "aria-live": "polite",
                           "aria-label": T.log, tabindex: "0" });
+  const status = el("p", { class: "live", role: "status", hidden: "" });
   const typing = el("div", { class: "typing", role: "status", hidden: "" },
                     [el("span", { class: "dots", "aria-hidden": "true" }), el("span", { text: T.typing })]);
   const input = el("input", { id: "tla-input", type: "text", autocomplete: "off",
@@ -193,7 +196,7 @@
   const panel = el("section", { id: "tla-panel", class: "panel", role: "dialog",
                                 "aria-modal": "false", "aria-labelledby": "tla-title", hidden: "" }, [
     el("header", {}, [el("h2", { id: "tla-title", text: T.title }), resetButton, closeButton]),
-    log, typing, form,
+    log, status, typing, form,
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
@@ -225,7 +228,9 @@
 
   function renderMessage(message, extraClass) {
     const node = el("div", { class: "msg " + message.who + (extraClass || "") });
-    node.appendChild(el("span", { class: "sr", text: message.who === "user" ? T.you : T.bot }));
+    const label = { user: T.you, staff: T.staff }[message.who] || T.bot;
+    node.appendChild(el("span", { class: "sr", text: label }));
+    if (message.who === "staff") node.appendChild(el("span", { class: "from", text: T.staff }));
     node.appendChild(formatText(message.text));
     if (message.buttons && message.buttons.length) node.appendChild(renderChoices(message));
     log.appendChild(node);
@@ -275,6 +280,7 @@
         const text = reply && typeof reply.text === "string" ? reply.text : "";
         const buttons = cleanButtons(reply && reply.buttons);
         if (text || buttons.length) push({ who: "bot", text: text, buttons: buttons });
+        if (reply && reply.custom && reply.custom.handoff) listen();
       });
     } catch (e) {
       renderMessage({ who: "bot", text: T.error }, " error"); // not kept: it is about now
@@ -290,6 +296,46 @@
     closeChoices();
     push({ who: "user", text: shown || message, buttons: [] });
     queue = queue.then(() => exchange(message));
+  }
+
+  // ----- a live conversation with staff: their messages arrive on an event stream -----
+  const streamUrl = /\/api\/chat$/.test(endpoint) ? endpoint + "/stream" : null;
+  let source = null;
+
+  function listen() {
+    if (!streamUrl || source) return;
+    store.set("live", true);
+    const after = store.get("liveSeen", 0);
+    source = new EventSource(streamUrl + "?sender=" + encodeURIComponent(sender) +
+                             "&after=" + (Number.isInteger(after) ? after : 0));
+    status.textContent = T.live;
+    status.hidden = false;
+    const stop = () => {
+      source.close();
+      source = null;
+      status.hidden = true;
+      store.set("live", false);
+      store.set("liveSeen", 0);
+    };
+    source.addEventListener("end", stop);
+    source.addEventListener("message", (event) => {
+      let m;
+      try {
+        m = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      if (!m || !Number.isInteger(m.id) || m.id <= store.get("liveSeen", 0)) return;
+      store.set("liveSeen", m.id);
+      const who = m.who === "staff" ? "staff" : "bot";
+      const text = typeof m.text === "string" ? m.text : "";
+      const buttons = cleanButtons(m.buttons);
+      if (text || buttons.length) {
+        if (buttons.length) closeChoices();
+        push({ who: who, text: text, buttons: buttons });
+      }
+      if (m.end === true) stop();
+    });
   }
 
   function setOpen(open, moveFocus) {
@@ -310,6 +356,13 @@
     }
   });
   resetButton.addEventListener("click", () => {
+    if (source) {
+      source.close();
+      source = null;
+      status.hidden = true;
+    }
+    store.set("live", false);
+    store.set("liveSeen", 0);
     store.set("sender", (sender = newSender()));
     history = [];
     store.set("history", history);
@@ -328,6 +381,7 @@
     renderAll();
     document.body.appendChild(host);
     setOpen(store.get("open", data.open === "true") === true, false);
+    if (store.get("live", false) === true) listen(); // staff still have the conversation
   }
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);
