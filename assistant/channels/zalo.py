@@ -45,7 +45,6 @@ from sanic.response import HTTPResponse
 
 from assistant.channels.outbox import Failure, Outbox, RetryPolicy
 from assistant.channels.rest import APOLOGY, EMPTY_PROMPT, MAX_MESSAGE_CHARS
-from assistant.handoff.relay import relay_to_staff, waiting_note
 from assistant.channels.text import split_text as _split_text
 from assistant.channels.text import utf16_length
 from assistant.channels.tokens import (
@@ -55,6 +54,7 @@ from assistant.channels.tokens import (
     TokenRepository,
     ZaloTokenManager,
 )
+from assistant.handoff.relay import relay_to_staff, waiting_note
 from assistant.privacy import install_access_log_redaction
 from assistant.settings import get_settings
 from assistant.text.normalize import nfc

@@ -152,10 +152,6 @@ class LiveDesk:
                 views.append(view)
             return views
 
-    def signature(self) -> tuple:
-        with session_scope(self.url) as session:
-            return LiveRepository(session).signature()
-
     def conversation(self, handoff_id: int, now: datetime | None = None) -> Dict[str, Any]:
         with session_scope(self.url) as session:
             repo = LiveRepository(session)
@@ -221,11 +217,12 @@ class LiveDesk:
             if not repo.change_status(handoff_id, OPEN, status="closed", done_at=now):
                 raise HandoffError(f"Cuộc trò chuyện #{row.id} đã kết thúc.")
             session.refresh(row)
+            view = self._view(row, now)
             audit.record(
                 session, actor, "close", "live_handoff", row.id, {"status": old},
-                {"status": "closed", "duration_seconds": self._duration(row)},
+                {"status": "closed", "duration_seconds": view["duration_seconds"]},
             )  # fmt: skip
-            return self._view(row, now)
+            return view
 
     def expire(self, now: datetime | None = None) -> List[Dict[str, Any]]:
         """Waiting conversations nobody took in time become ``missed``; they are returned so
@@ -239,103 +236,6 @@ class LiveDesk:
                     session.refresh(row)
                     missed.append(self._view(row, now))
             return missed
-
-    def unresumed(self) -> List[Dict[str, Any]]:
-        """Ended conversations whose Rasa conversation still waits to be resumed."""
-        with session_scope(self.url) as session:
-            now = audit.utcnow()
-            return [self._view(row, now) for row in LiveRepository(session).unresumed()]
-
-    def resumed(self, handoff_id: int, messages: List[Dict[str, Any]]) -> None:
-        """Rasa took the conversation back: keep the assistant's closing messages (for the
-        widget) and forget the as-typed staff words."""
-        now = audit.utcnow()
-        with session_scope(self.url) as session:
-            repo = LiveRepository(session)
-            row = repo.get(handoff_id)
-            if row is None:
-                return
-            row.resumed_at = now
-            shown = [m for m in messages if m.get("text") or m.get("buttons")]
-            for index, message in enumerate(shown or [{"text": ""}]):
-                self._add_bot(repo, handoff_id, message, now, last=index == len(shown) - 1)
-            repo.forget_outgoing(handoff_id)
-
-    @staticmethod
-    def _add_bot(
-        repo: LiveRepository, handoff_id: int, message: Dict, now: datetime, last: bool
-    ) -> None:
-        """One of the assistant's closing messages; ``last`` ends the widget's stream."""
-        text = str(message.get("text") or "")
-        buttons = [
-            {"title": str(b.get("title", ""))[:80], "payload": str(b.get("payload", ""))[:200]}
-            for b in message.get("buttons") or []
-            if isinstance(b, dict)
-        ]
-        repo.add_message(
-            handoff_id=handoff_id,
-            direction="bot",
-            text=mask_personal_numbers(text[:MAX_TEXT]),
-            data={"buttons": buttons, "last": last},
-            delivered_at=now,
-            created_at=now,
-        )
-
-    # --- delivery (the portal's pump) -----------------------------------------------------
-
-    def messages_after(self, after: int) -> List[Dict[str, Any]]:
-        """New messages of any conversation, with the conversation they belong to; a staff
-        message still undelivered carries its words as typed in ``deliver``."""
-        with session_scope(self.url) as session:
-            repo = LiveRepository(session)
-            views = []
-            for message in repo.messages_after(after):
-                row = session.get(Handoff, message.handoff_id)
-                view = message_view(message, row)
-                if message.outgoing:
-                    view["deliver"] = message.outgoing
-                views.append(view)
-            return views
-
-    def citizen_messages(self, conversation_id: str, after: int = 0) -> List[Dict] | None:
-        """What the citizen's widget has not seen of its latest live conversation (staff and
-        assistant messages, staff words as typed while kept); None without one."""
-        with session_scope(self.url) as session:
-            repo = LiveRepository(session)
-            row = repo.latest_for(conversation_id)
-            if row is None:
-                return None
-            views = []
-            for message in repo.messages(row.id, after):
-                if message.direction in ("out", "bot"):
-                    view = message_view(message, row)
-                    if message.outgoing:
-                        view["deliver"] = message.outgoing
-                    views.append(view)
-            return views
-
-    def last_message_id(self) -> int:
-        with session_scope(self.url) as session:
-            return LiveRepository(session).last_message_id()
-
-    def undelivered(self) -> List[Dict[str, Any]]:
-        with session_scope(self.url) as session:
-            repo = LiveRepository(session)
-            views = []
-            for message in repo.undelivered():
-                row = session.get(Handoff, message.handoff_id)
-                view = message_view(message, row)
-                view["deliver"] = message.outgoing or message.text
-                last_in = repo.last_citizen_message_at(row.id) or row.created_at
-                view["citizen_silent_hours"] = (audit.utcnow() - last_in).total_seconds() / 3600
-                views.append(view)
-            return views
-
-    def delivered(self, message_id: int) -> None:
-        with session_scope(self.url) as session:
-            row = session.get(HandoffMessage, message_id)
-            if row is not None:
-                row.delivered_at = audit.utcnow()
 
     def open_for(self, conversation_id: str) -> Dict[str, Any] | None:
         with session_scope(self.url) as session:
@@ -378,23 +278,25 @@ class LiveDesk:
         return row
 
     @staticmethod
-    def _duration(row: Handoff) -> int | None:
-        if row.taken_at is None or row.done_at is None:
-            return None
-        return int((row.done_at - row.taken_at).total_seconds())
+    def _view(row: Handoff, now: datetime) -> Dict[str, Any]:
+        return handoff_view(row, now)
 
-    @classmethod
-    def _view(cls, row: Handoff, now: datetime) -> Dict[str, Any]:
-        waited = ((row.taken_at or row.done_at or now) - row.created_at).total_seconds()
-        return {
-            "id": row.id,
-            "status": row.status,
-            "channel": row.channel,
-            "conversation_id": row.conversation_id,
-            "context": row.context or {},
-            "trigger": row.trigger,
-            "assigned_to": row.assigned_to,
-            "created_at": row.created_at.isoformat(timespec="seconds") + "Z",
-            "waited_seconds": int(max(0, waited)),
-            "duration_seconds": cls._duration(row),
-        }
+
+def handoff_view(row: Handoff, now: datetime) -> Dict[str, Any]:
+    """A live conversation as the staff app and the pump see it."""
+    duration = None
+    if row.taken_at is not None and row.done_at is not None:
+        duration = int((row.done_at - row.taken_at).total_seconds())
+    waited = ((row.taken_at or row.done_at or now) - row.created_at).total_seconds()
+    return {
+        "id": row.id,
+        "status": row.status,
+        "channel": row.channel,
+        "conversation_id": row.conversation_id,
+        "context": row.context or {},
+        "trigger": row.trigger,
+        "assigned_to": row.assigned_to,
+        "created_at": row.created_at.isoformat(timespec="seconds") + "Z",
+        "waited_seconds": int(max(0, waited)),
+        "duration_seconds": duration,
+    }

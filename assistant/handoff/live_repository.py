@@ -130,7 +130,9 @@ class LiveRepository:
             return {}
         rows = self.session.execute(
             select(
-                HandoffMessage.handoff_id, func.count(HandoffMessage.id), func.max(HandoffMessage.id)
+                HandoffMessage.handoff_id,
+                func.count(HandoffMessage.id),
+                func.max(HandoffMessage.id),
             )
             .where(HandoffMessage.handoff_id.in_(list(handoff_ids)))
             .group_by(HandoffMessage.handoff_id)

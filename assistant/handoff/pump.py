@@ -23,6 +23,7 @@ from collections import defaultdict
 from typing import Any, Dict, List, Set
 
 from assistant.channels.facebook import HUMAN_AGENT
+from assistant.handoff.delivery import DeskDelivery
 from assistant.handoff.live import LiveDesk
 from assistant.handoff.rasa_api import RasaConversations, RasaUnavailable
 
@@ -53,9 +54,15 @@ def for_citizen(message: Dict[str, Any]) -> Dict[str, Any]:
 
 
 class DeskPump:
-    def __init__(self, rasa: RasaConversations, desk: LiveDesk | None = None) -> None:
+    def __init__(
+        self,
+        rasa: RasaConversations,
+        desk: LiveDesk | None = None,
+        delivery: DeskDelivery | None = None,
+    ) -> None:
         self.rasa = rasa
         self.desk = desk or LiveDesk()
+        self.delivery = delivery or DeskDelivery()
         self.last_id = 0
         self.citizens: Dict[str, Set[asyncio.Queue]] = defaultdict(set)
         self.staff: Set[asyncio.Queue] = set()
@@ -90,7 +97,7 @@ class DeskPump:
     # --- the loop -------------------------------------------------------------------------
 
     async def run(self) -> None:
-        self.last_id = await asyncio.to_thread(self.desk.last_message_id)
+        self.last_id = await asyncio.to_thread(self.delivery.last_message_id)
         while True:
             try:
                 await asyncio.wait_for(self._wake.wait(), INTERVAL)
@@ -116,14 +123,14 @@ class DeskPump:
         await self._resume()
 
     async def _dispatch(self) -> None:
-        messages = await asyncio.to_thread(self.desk.messages_after, self.last_id)
+        messages = await asyncio.to_thread(self.delivery.messages_after, self.last_id)
         for message in messages:
             self.last_id = max(self.last_id, message["id"])
             self._offer(self.staff, ("message", for_staff(message)))
             if message["direction"] in ("out", "bot"):
                 targets = self.citizens.get(message.get("conversation_id", ""), ())
                 self._offer(targets, ("message", for_citizen(message)))
-        signature = await asyncio.to_thread(self.desk.signature)
+        signature = await asyncio.to_thread(self.delivery.signature)
         if messages or signature != self._signature:
             self._signature = signature
             if self.staff:
@@ -146,7 +153,7 @@ class DeskPump:
         logger.warning("Live desk: Rasa call failed (%s); retrying", error)
 
     async def _deliver(self) -> None:
-        for message in await asyncio.to_thread(self.desk.undelivered):
+        for message in await asyncio.to_thread(self.delivery.undelivered):
             key = ("deliver", message["id"])
             if not self._due(key):
                 continue
@@ -154,17 +161,17 @@ class DeskPump:
             if message.get("citizen_silent_hours", 0) >= MESSENGER_WINDOW_HOURS:
                 metadata["messaging_tag"] = HUMAN_AGENT
             try:
-                await self.rasa.append_staff_message(
+                await self.rasa.append_bot_message(
                     message["conversation_id"], message["channel"], message["deliver"], metadata
                 )
             except RasaUnavailable as error:
                 self._failed(key, error)
                 continue
             self._retry_at.pop(key, None)
-            await asyncio.to_thread(self.desk.delivered, message["id"])
+            await asyncio.to_thread(self.delivery.delivered, message["id"])
 
     async def _resume(self) -> None:
-        for handoff in await asyncio.to_thread(self.desk.unresumed):
+        for handoff in await asyncio.to_thread(self.delivery.unresumed):
             key = ("resume", handoff["id"])
             if not self._due(key):
                 continue
@@ -176,5 +183,5 @@ class DeskPump:
                 self._failed(key, error)
                 continue
             self._retry_at.pop(key, None)
-            await asyncio.to_thread(self.desk.resumed, handoff["id"], messages)
+            await asyncio.to_thread(self.delivery.resumed, handoff["id"], messages)
             self.wake()

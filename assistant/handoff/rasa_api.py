@@ -60,16 +60,20 @@ class RasaConversations:
 
         return f"{quote(conversation_id, safe='')}/{tail}"
 
-    async def append_staff_message(
+    async def append_bot_message(
         self, conversation_id: str, channel: str, text: str, metadata: Dict[str, Any]
     ) -> None:
-        """Record a staff message in the tracker; Rasa sends it on Zalo and Messenger."""
+        """Record a message to the citizen (a staff member's, a notification) in the tracker;
+        Rasa sends it on Zalo and Messenger."""
         event = {"event": "bot", "text": text, "metadata": metadata}
         params = {}
         if channel in PUSHED_BY_RASA:
             params = {"execute_side_effects": "true", "output_channel": channel}
         await self._call(
-            "POST", self._path(conversation_id, "tracker/events"), {**params, "include_events": "NONE"}, [event]
+            "POST",
+            self._path(conversation_id, "tracker/events"),
+            {**params, "include_events": "NONE"},
+            [event],
         )
 
     async def run_action(self, conversation_id: str, channel: str, action: str) -> List[Dict]:

@@ -12,7 +12,7 @@ import asyncio
 
 from aiohttp import web
 
-from assistant.handoff.live import LiveDesk
+from assistant.handoff.delivery import DeskDelivery
 from assistant.handoff.pump import DeskPump, for_citizen
 from assistant.handoff.rasa_api import RasaConversations
 from assistant.settings import get_settings
@@ -39,7 +39,9 @@ async def citizen_stream(request: web.Request) -> web.StreamResponse:
     pump: DeskPump = request.app["desk_pump"]
     queue = pump.subscribe_citizen(sender)
     try:
-        missed = await asyncio.to_thread(LiveDesk().citizen_messages, sender, _last_seen(request))
+        missed = await asyncio.to_thread(
+            DeskDelivery().citizen_messages, sender, _last_seen(request)
+        )
         first = [("end", {})] if missed is None else [("message", for_citizen(m)) for m in missed]
         origin = allowed_origin(request)
         headers = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}

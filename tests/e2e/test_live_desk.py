@@ -12,14 +12,11 @@ import json
 import queue
 import re
 import secrets
-import shutil
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
 from actions.desk import BACK, NOBODY, RATE_DESK
@@ -31,7 +28,6 @@ from assistant.db.session import session_scope
 from assistant.handoff.live import TAKEN
 from assistant.settings import PROJECT_ROOT
 from tests.e2e.launch import launch
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.e2e
 SEED = PROJECT_ROOT / "data" / "catalog" / "seed.yml"
@@ -142,13 +138,17 @@ def test_a_citizen_and_a_staff_member_talk_then_the_bot_is_back_and_asks_for_a_r
     queued = chat(stack, sender, "cho tôi gặp cán bộ")
     handoff = [m["custom"]["handoff"] for m in queued if m.get("custom")][0]
     assert handoff["state"] == "waiting" and handoff["position"] == 1
-    assert any("vị trí" in m.get("text", "") or "người tiếp theo" in m.get("text", "") for m in queued)
+    assert any(
+        "vị trí" in m.get("text", "") or "người tiếp theo" in m.get("text", "") for m in queued
+    )
     assert tracker(stack, sender)["paused"] is True
 
     # While waiting: no bot answer, a note with the place; staff see the message, masked.
     note = chat(stack, sender, "hồ sơ của tôi bị trả lại, số điện thoại 0912345678")
     assert "cán bộ đọc khi tiếp nhận" in note[0]["text"] and note[0]["custom"]["handoff"]
-    _, seen, _ = staff_events.next(lambda name, data: name == "message" and data["direction"] == "in")
+    _, seen, _ = staff_events.next(
+        lambda name, data: name == "message" and data["direction"] == "in"
+    )
     assert "0912345678" not in seen["text"] and "hồ sơ của tôi bị trả lại" in seen["text"]
     assert "conversation_id" not in seen
     _, snapshot, _ = staff_events.next(lambda n, d: n == "queue" and d and d[0]["messages"] == 1)
@@ -169,16 +169,25 @@ def test_a_citizen_and_a_staff_member_talk_then_the_bot_is_back_and_asks_for_a_r
 
     words = "Anh/Chị mang theo CCCD bản gốc, gọi 0292 3812 345 nếu cần nhé."
     sent_at = time.monotonic()
-    sent = desk.post(f"{stack['web']}/admin/api/live/{number}/send", json={"text": words}, timeout=10)
+    sent = desk.post(
+        f"{stack['web']}/admin/api/live/{number}/send", json={"text": words}, timeout=10
+    )
     assert sent.status_code == 200 and "3812" not in sent.json()["text"]  # the record is masked
     _, message, arrived = widget.next(lambda name, data: name == "message")
     assert message["text"] == words and arrived - sent_at < 1.0  # as typed, at once
 
     during = chat(stack, sender, "vâng cảm ơn, tôi cần mang thêm gì không")
-    assert during == [{"recipient_id": sender, "custom": {"handoff": {**handoff, "state": "active", "position": 0}}}]
+    assert during == [
+        {
+            "recipient_id": sender,
+            "custom": {"handoff": {**handoff, "state": "active", "position": 0}},
+        }
+    ]
     staff_events.next(lambda n, d: n == "message" and d["text"].startswith("vâng cảm ơn"))
     events = tracker(stack, sender)["events"]
-    staff_said = [e for e in events if e["event"] == "bot" and (e.get("metadata") or {}).get("staff")]
+    staff_said = [
+        e for e in events if e["event"] == "bot" and (e.get("metadata") or {}).get("staff")
+    ]
     assert [e["metadata"]["staff"] for e in staff_said] == ["canbo1", "canbo1"]
     assert "0912345678" not in json.dumps(events, ensure_ascii=False)
 

@@ -1,4 +1,4 @@
-""""Hỗ trợ trực tuyến": the live desk page, its event stream and its JSON actions.
+""" "Hỗ trợ trực tuyến": the live desk page, its event stream and its JSON actions.
 
 Having the page open is what makes a staff member "online": its stream refreshes their
 presence, and ``action_handoff`` queues citizens only while someone is. The page shows the
