@@ -17,6 +17,7 @@ import time
 
 import pytest
 import requests
+from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
 from actions.desk import BACK, NOBODY, RATE_DESK
@@ -28,6 +29,7 @@ from assistant.db.session import session_scope
 from assistant.handoff.live import TAKEN
 from assistant.settings import PROJECT_ROOT
 from tests.e2e.launch import launch
+from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.e2e
 SEED = PROJECT_ROOT / "data" / "catalog" / "seed.yml"
@@ -238,3 +240,55 @@ def test_nobody_takes_it_in_time_so_the_citizen_may_leave_a_message(stack):
     assert any("lời nhắn" in m.get("text", "") for m in form)
     widget.close()
     staff_events.close()
+
+
+def test_in_chromium_a_citizen_and_a_staff_member_talk_and_the_citizen_rates_the_help(stack):
+    """Two browsers: the citizen's widget (phone size) and the staff page (tablet size)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        staff_view = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        desk = staff_view.new_page()
+        desk.goto(f"{stack['web']}/admin/live")
+        desk.get_by_label("Tên đăng nhập").fill("canbo1")
+        desk.get_by_label("Mật khẩu").fill(PASSWORD)
+        desk.get_by_role("button", name="Đăng nhập").click()
+        expect(desk.get_by_role("heading", name="Hỗ trợ trực tuyến")).to_be_visible()
+        expect(desk.locator("#live-status")).to_contain_text("đang trực tuyến")
+
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
+        widget = phone.new_page()
+        widget.goto(f"{stack['web']}/")
+        expect(widget.locator(".panel")).to_be_visible()
+        widget.locator(".composer input").fill("cho tôi gặp cán bộ")
+        widget.locator(".composer input").press("Enter")
+        expect(widget.locator(".log .msg.bot").last).to_contain_text("hỗ trợ trực tuyến")
+        expect(widget.locator(".live")).to_be_visible()
+
+        entry = desk.locator("#queue li").filter(has_text="đang chờ")
+        expect(entry).to_contain_text("Cổng (widget)")
+        entry.get_by_role("button").click()
+        desk.get_by_role("button", name="Tiếp nhận").click()
+        expect(desk.locator("#composer")).to_be_visible()
+        expect(widget.locator(".log .msg.staff").last).to_contain_text(TAKEN)
+
+        words = "Chào Anh/Chị, tôi là cán bộ một cửa. Anh/Chị cần hỗ trợ thủ tục nào ạ?"
+        desk.get_by_label("Tin nhắn gửi công dân").fill(words)
+        desk.get_by_label("Tin nhắn gửi công dân").press("Enter")
+        expect(widget.locator(".log .msg.staff").last).to_contain_text(words)
+        question = "Tôi muốn hỏi về giấy khai sinh cho con"
+        widget.locator(".composer input").fill(question)
+        widget.locator(".composer input").press("Enter")
+        expect(desk.locator("#lines .line.in").last).to_contain_text(question)
+        expect(widget.locator(".log .msg.error")).to_have_count(0)  # no apology while live
+        desk.screenshot(path=str(ARTIFACTS / "staff-live-desk.png"), full_page=True)
+        widget.screenshot(path=str(ARTIFACTS / "widget-live-desk.png"))
+
+        desk.get_by_role("button", name="Kết thúc").click()
+        prompt = widget.locator(".log .msg.bot").filter(has_text=RATE_DESK)
+        expect(prompt).to_have_count(1)
+        expect(widget.locator(".live")).to_be_hidden()
+        prompt.locator(".choice", has_text="Hữu ích").click()
+        expect(widget.locator(".log .msg.bot").last).to_contain_text(THANKS_UP)
+        expect(desk.locator("#queue")).to_contain_text("Chưa có ai chờ")
+        browser.close()

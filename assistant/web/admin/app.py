@@ -26,7 +26,13 @@ MIDDLEWARES = (security_headers, flash_messages, require_session)
 def add_admin(app: web.Application) -> None:
     """Routes under /admin; the middlewares leave every other path alone."""
     modules = (
-        views_auth, views_faq, views_content, views_handoff, views_live, views_models, views_outbox
+        views_auth,
+        views_faq,
+        views_content,
+        views_handoff,
+        views_live,
+        views_models,
+        views_outbox,
     )
     for module in (*modules, views_admin):
         app.router.add_routes(module.routes)
