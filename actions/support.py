@@ -108,7 +108,10 @@ class ActionHandoff(Action):
             return []
         place = self._queue(tracker)
         if place is not None:
-            dispatcher.utter_message(text=queued_text(place), json_message=place.as_custom())
+            # The queue state is for the widget (it opens its event stream); Messenger would
+            # send any custom payload as a message.
+            custom = place.as_custom() if tracker.get_latest_input_channel() == "rest" else None
+            dispatcher.utter_message(text=queued_text(place), json_message=custom)
             return [ConversationPaused()]
         dispatcher.utter_message(
             text=f"{desk} Anh/Chị có thể để lại lời nhắn cho cán bộ.{hotline_sentence()}".strip()

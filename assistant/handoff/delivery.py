@@ -116,7 +116,12 @@ class DeskDelivery:
             return views
 
     def delivered(self, message_id: int) -> None:
+        """Rasa has the message; once the conversation has also ended, its as-typed words
+        are no longer needed."""
         with session_scope(self.url) as session:
             row = session.get(HandoffMessage, message_id)
             if row is not None:
                 row.delivered_at = audit.utcnow()
+                handoff = session.get(Handoff, row.handoff_id)
+                if handoff is not None and handoff.resumed_at is not None:
+                    row.outgoing = None

@@ -70,6 +70,7 @@ class DeskPump:
         self._retry_at: Dict[Any, float] = {}
         self._expired_at = 0.0
         self._signature: tuple = ()
+        self._waiting_delivery: Set[int] = set()  # conversations with staff messages unsent
 
     # --- subscriptions --------------------------------------------------------------------
 
@@ -153,9 +154,11 @@ class DeskPump:
         logger.warning("Live desk: Rasa call failed (%s); retrying", error)
 
     async def _deliver(self) -> None:
+        self._waiting_delivery = set()
         for message in await asyncio.to_thread(self.delivery.undelivered):
             key = ("deliver", message["id"])
             if not self._due(key):
+                self._waiting_delivery.add(message["handoff_id"])
                 continue
             metadata = {"staff": message["author"], "desk": message["handoff_id"]}
             if message.get("citizen_silent_hours", 0) >= MESSENGER_WINDOW_HOURS:
@@ -166,6 +169,7 @@ class DeskPump:
                 )
             except RasaUnavailable as error:
                 self._failed(key, error)
+                self._waiting_delivery.add(message["handoff_id"])
                 continue
             self._retry_at.pop(key, None)
             await asyncio.to_thread(self.delivery.delivered, message["id"])
@@ -173,7 +177,8 @@ class DeskPump:
     async def _resume(self) -> None:
         for handoff in await asyncio.to_thread(self.delivery.unresumed):
             key = ("resume", handoff["id"])
-            if not self._due(key):
+            # Staff messages go first: the closing messages must not overtake them.
+            if not self._due(key) or handoff["id"] in self._waiting_delivery:
                 continue
             try:
                 messages: List[Dict] = await self.rasa.run_action(

@@ -11,6 +11,7 @@ the ``RASA_API_TOKEN`` the staff app shares).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List
 
@@ -51,7 +52,7 @@ class RasaConversations:
                 if reply.status >= 400:
                     raise RasaUnavailable(f"HTTP {reply.status}")
                 return await reply.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise RasaUnavailable(type(error).__name__) from None
 
     @staticmethod

@@ -24,7 +24,7 @@ MAX_SENDER = 128
 
 def _last_seen(request: web.Request) -> int:
     raw = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
-    return int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else 0
 
 
 def _over(event: Event) -> bool:

@@ -135,3 +135,155 @@ async def test_a_second_unanswered_message_offers_a_person(database_url):
     first.latest_message = {"text": "/greet", "intent": {"name": "out_of_scope"}, "entities": []}
     messages, _ = await run(ActionUnanswered(), first)
     assert all(m.get("text") != OFFER for m in messages)
+
+
+# --- the live desk: queued and paused when the desk is open and staffed ----------------------
+
+
+@pytest.fixture
+def desk_open(database_url, monkeypatch):
+    """The default working hours, a Monday at 9:00 local time (open); call it with another
+    moment to move the clock."""
+    from datetime import datetime
+
+    from assistant.settings import get_settings
+
+    monkeypatch.setenv("HANDOFF_HOURS", "T2-T6 07:30-11:30,13:30-17:00; T7 07:30-11:30")
+    monkeypatch.setenv("ASSISTANT_HOTLINE", "")
+    get_settings.cache_clear()
+
+    def at(moment: datetime) -> None:
+        monkeypatch.setattr("assistant.handoff.service.local_now", lambda: moment)
+        monkeypatch.setattr("actions.support.local_now", lambda: moment)
+
+    at(datetime(2026, 12, 7, 9, 0))
+    yield at
+    get_settings.cache_clear()
+
+
+def _live_rows():
+    with session_scope() as s:
+        return list(s.scalars(select(Handoff).where(Handoff.kind == "live").order_by(Handoff.id)))
+
+
+def _from_widget(**slots: Any) -> Tracker:
+    """A citizen writing from the website widget (the REST channel)."""
+    t = tracker(**slots)
+    t.events[-1]["input_channel"] = "rest"
+    return t
+
+
+async def test_with_the_desk_open_and_staff_online_the_conversation_queues_and_pauses(desk_open):
+    from rasa_sdk.events import ConversationPaused
+
+    from actions.support import queued_text
+    from assistant.handoff.live import LiveDesk, Place
+
+    LiveDesk().touch("lan")
+    messages, events = await run(ActionHandoff(), tracker(procedure_code="1.001193"))
+    assert events == [ConversationPaused()] == [{"event": "pause", "timestamp": None}]
+    [row] = _live_rows()
+    assert (row.status, row.conversation_id, row.channel) == ("waiting", "fb-99", "facebook")
+    assert row.context == {"procedure_code": "1.001193"}
+    [said] = messages
+    assert said["text"] == queued_text(Place(row.id, "waiting", 1, 2))
+    assert "người tiếp theo" in said["text"] and "khoảng 2 phút" in said["text"]
+    assert said["buttons"] == [] and "lời nhắn" not in said["text"]
+    assert said["custom"] == {}  # Messenger would send a custom payload as a message
+
+
+async def test_the_widget_gets_its_place_in_the_queue_to_open_its_stream(desk_open):
+    from assistant.handoff.live import LiveDesk
+
+    LiveDesk().touch("lan")
+    messages, events = await run(ActionHandoff(), _from_widget())
+    [row] = _live_rows()
+    assert events == [{"event": "pause", "timestamp": None}] and row.channel == "rest"
+    assert messages[0]["custom"] == {"handoff": {"id": row.id, "state": "waiting", "position": 1}}
+    assert "người tiếp theo" in messages[0]["text"]
+
+
+async def test_a_citizen_behind_another_is_told_their_place_and_a_longer_wait(desk_open):
+    from assistant.handoff.live import LiveDesk
+
+    LiveDesk().touch("lan")
+    await run(ActionHandoff(), tracker())
+    second = _from_widget()
+    second.sender_id = "web-2"
+    messages, _ = await run(ActionHandoff(), second)
+    first_row, second_row = _live_rows()
+    assert "vị trí số 2" in messages[0]["text"] and "khoảng 4 phút" in messages[0]["text"]
+    assert messages[0]["custom"] == {
+        "handoff": {"id": second_row.id, "state": "waiting", "position": 2}
+    }
+    assert second_row.conversation_id == "web-2" and first_row.conversation_id == "fb-99"
+
+
+async def test_asking_again_while_queued_keeps_the_same_place(desk_open):
+    from assistant.handoff.live import LiveDesk
+
+    LiveDesk().touch("lan")
+    first, _ = await run(ActionHandoff(), _from_widget())
+    again, events = await run(ActionHandoff(), _from_widget())
+    assert len(_live_rows()) == 1 and events[0]["event"] == "pause"
+    assert again[0]["custom"] == first[0]["custom"]
+    assert first[0]["custom"]["handoff"]["position"] == 1
+
+
+async def test_with_nobody_online_the_citizen_leaves_a_message_instead(desk_open):
+    messages, events = await run(ActionHandoff(), tracker())
+    assert events == [{"event": "followup", "timestamp": None, "name": "handoff_form"}]
+    [said] = messages
+    assert "chưa có cán bộ trực tuyến" in said["text"] and "để lại lời nhắn" in said["text"]
+    assert said["custom"] == {} and _live_rows() == []
+
+
+async def test_outside_working_hours_staff_online_do_not_open_the_live_desk(desk_open):
+    from datetime import datetime
+
+    from assistant.handoff.live import LiveDesk
+
+    desk_open(datetime(2026, 12, 7, 20, 0))  # Monday evening
+    LiveDesk().touch("lan")
+    messages, events = await run(ActionHandoff(), tracker())
+    assert events[0]["name"] == "handoff_form" and "ngoài giờ làm việc" in messages[0]["text"]
+    assert messages[0]["custom"] == {} and _live_rows() == []
+
+
+async def test_after_waiting_in_vain_the_citizen_leaves_a_message(desk_open):
+    from datetime import timedelta
+
+    from assistant import audit
+    from assistant.handoff.live import LiveDesk
+
+    live = LiveDesk(wait_minutes=5)
+    live.enqueue("fb-99", "facebook", now=audit.utcnow() - timedelta(minutes=10))
+    assert len(live.expire()) == 1
+    live.touch("lan")
+    messages, events = await run(ActionHandoff(), tracker())
+    assert events[0]["name"] == "handoff_form" and messages[0]["custom"] == {}
+    assert [r.status for r in _live_rows()] == ["missed"]  # no second wait
+
+
+async def test_inside_a_dossier_lookup_the_live_desk_is_not_offered(desk_open):
+    from assistant.handoff.live import LiveDesk
+
+    LiveDesk().touch("lan")
+    messages, events = await run(ActionHandoff(), tracker(active_loop="dossier_form"))
+    assert events == [] and messages[0]["custom"] == {} and _live_rows() == []
+
+
+async def test_when_the_live_queue_fails_the_citizen_still_leaves_a_message(desk_open, caplog):
+    from sqlalchemy import text
+
+    from assistant.handoff.live import LiveDesk
+
+    LiveDesk().touch("lan")
+    with session_scope() as s:
+        s.execute(text("DROP TABLE desk_presence"))
+    messages, events = await run(ActionHandoff(), tracker())
+    assert events == [{"event": "followup", "timestamp": None, "name": "handoff_form"}]
+    assert "để lại lời nhắn" in messages[0]["text"] and messages[0]["custom"] == {}
+    assert _live_rows() == []
+    logged = [r.getMessage() for r in caplog.records if r.name == "actions.support"]
+    assert logged == ["action_handoff: live queue unavailable (OperationalError)"]

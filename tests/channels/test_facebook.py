@@ -664,3 +664,176 @@ def test_from_credentials_works_with_nothing_configured(monkeypatch):
         assert channel.graph.graph_base == "https://graph.facebook.com/v19.0"
     finally:
         get_settings.cache_clear()
+
+
+# --- a live conversation with staff (Rasa paused: the turn says nothing) --------------------
+
+LIVE_PHONE = "0912345678"
+LIVE_SAID = f"Hồ sơ của tôi bị trả lại, số điện thoại {LIVE_PHONE}"
+
+
+def desk_messages(database_url: str) -> List[tuple]:
+    """(handoff id, direction, text) of every message stored for the live desk."""
+    from sqlalchemy import select
+
+    from assistant.db.models import HandoffMessage
+    from assistant.db.session import session_scope
+
+    with session_scope(database_url) as session:
+        rows = session.scalars(select(HandoffMessage).order_by(HandoffMessage.id))
+        return [(row.handoff_id, row.direction, row.text) for row in rows]
+
+
+@pytest.fixture
+async def paused(graph: FakeGraph):
+    """The webhook in front of Rasa with the conversation paused: every message is taken and
+    nothing is said, except to "xin chào"."""
+    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_base=graph.base_url, retry=FAST)
+    received: List[UserMessage] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        received.append(message)
+        if message.text == "xin chào":
+            await message.output_channel.send_response(message.sender_id, {"text": "Chào"})
+
+    Sanic.test_mode = True
+    app = Sanic(f"fb_paused_{uuid.uuid4().hex}", configure_logging=False)
+    app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/facebook")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    async with aiohttp.ClientSession() as http:
+        yield Webhook(
+            f"http://127.0.0.1:{port}/webhooks/facebook/webhook", channel, graph, received, http
+        )
+    await channel.wait_idle()
+    await server.before_stop()
+    server.close()
+    await server.wait_closed()
+    await server.after_stop()
+
+
+async def test_while_waiting_a_message_goes_to_staff_masked_and_the_citizen_gets_a_note(
+    paused: Webhook, database_url
+):
+    from assistant.handoff.live import LiveDesk
+    from assistant.handoff.relay import waiting_note
+
+    place = LiveDesk(database_url).enqueue(PSID, "facebook")
+    assert (await paused.post(page(text_event(LIVE_SAID, mid="mid.live1"))))[0] == 200
+    await paused.settle()
+    assert await paused.graph.wait_for(1) == [{"text": waiting_note(place)}]
+    assert "cán bộ đọc khi tiếp nhận" in waiting_note(place)
+    [request] = paused.graph.requests
+    assert request.json["messaging_type"] == "RESPONSE" and "tag" not in request.json
+    assert paused.texts == [LIVE_SAID]
+    [(handoff_id, direction, text)] = desk_messages(database_url)
+    assert (handoff_id, direction) == (place.handoff_id, "in")
+    assert text.startswith("Hồ sơ của tôi bị trả lại") and LIVE_PHONE not in text
+    assert not any(digit in text for digit in "0123456789")
+
+
+async def test_once_taken_a_message_goes_to_staff_and_nothing_is_sent(
+    paused: Webhook, database_url
+):
+    from assistant.handoff.live import LiveDesk
+
+    desk = LiveDesk(database_url)
+    place = desk.enqueue(PSID, "facebook")
+    desk.take(place.handoff_id, "canbo1")
+    assert (await paused.post(page(text_event(LIVE_SAID, mid="mid.live2"))))[0] == 200
+    await paused.settle()
+    await asyncio.sleep(0.1)
+    assert paused.graph.requests == [] and paused.channel.outbox.pending() == 0
+    citizen = [m for m in desk_messages(database_url) if m[1] == "in"]
+    assert len(citizen) == 1 and citizen[0][0] == place.handoff_id
+    assert LIVE_PHONE not in citizen[0][2]
+
+
+async def test_a_batch_while_waiting_is_relayed_in_order_with_a_note_each(
+    paused: Webhook, database_url
+):
+    from assistant.handoff.live import LiveDesk
+    from assistant.handoff.relay import waiting_note
+
+    place = LiveDesk(database_url).enqueue(PSID, "facebook")
+    body = page(text_event("một", mid="mid.b1"), text_event("hai", mid="mid.b2"))
+    await paused.post(body)
+    await paused.settle()
+    assert await paused.graph.wait_for(2) == [{"text": waiting_note(place)}] * 2
+    assert [m[2] for m in desk_messages(database_url)] == ["một", "hai"]
+
+
+async def test_without_a_live_conversation_a_silent_turn_stays_silent(
+    paused: Webhook, database_url
+):
+    from assistant.handoff.live import LiveDesk
+
+    desk = LiveDesk(database_url)
+    desk.enqueue("another-psid", "facebook")  # someone else's conversation
+    ended = desk.enqueue(PSID, "facebook")
+    desk.close(ended.handoff_id, "canbo1")  # this user's, but ended
+    assert (await paused.post(page(text_event(LIVE_SAID, mid="mid.live3"))))[0] == 200
+    await paused.settle()
+    await asyncio.sleep(0.1)
+    assert paused.texts == [LIVE_SAID]
+    assert paused.graph.requests == [] and paused.channel.outbox.pending() == 0
+    assert desk_messages(database_url) == []
+
+
+async def test_a_turn_that_answered_is_not_relayed(paused: Webhook, database_url):
+    from assistant.handoff.live import LiveDesk
+
+    LiveDesk(database_url).enqueue(PSID, "facebook")
+    await paused.post(page(text_event("xin chào", mid="mid.live4")))
+    await paused.settle()
+    assert await paused.graph.wait_for(1) == [{"text": "Chào"}]
+    assert desk_messages(database_url) == []
+
+
+# --- staff messages after the 24-hour window: the HUMAN_AGENT tag ---------------------------
+
+
+async def test_a_staff_message_tagged_human_agent_is_sent_as_a_message_tag(graph: FakeGraph):
+    from rasa.shared.core.events import BotUttered
+
+    output = output_of(graph)
+    staff = "Anh/Chị mang theo CCCD bản gốc nhé."
+    metadata = {"staff": "canbo1", "desk": 7, "messaging_tag": "HUMAN_AGENT"}
+    # What Rasa hands the output channel for a bot event appended with execute_side_effects:
+    # the metadata's keys become send_text_message's keyword arguments.
+    await output.send_response(PSID, BotUttered(staff, metadata=metadata).message())
+    await output.send_response(PSID, BotUttered("Trợ lý trả lời.").message())
+    await graph.wait_for(2)
+    tagged, normal = (r.json for r in graph.requests)
+    assert tagged == {
+        "recipient": {"id": PSID},
+        "messaging_type": "MESSAGE_TAG",
+        "tag": "HUMAN_AGENT",
+        "message": {"text": staff},
+    }
+    assert normal == {
+        "recipient": {"id": PSID},
+        "messaging_type": "RESPONSE",
+        "message": {"text": "Trợ lý trả lời."},
+    }
+    assert output.sent == 2
+    await output.outbox.aclose()
+
+
+async def test_every_piece_of_a_long_tagged_staff_message_carries_the_tag(graph: FakeGraph):
+    output = output_of(graph)
+    await output.send_text_message(PSID, LONG_TEXT, messaging_tag="HUMAN_AGENT", staff="canbo1")
+    await output.send_text_message(PSID, "Không gắn thẻ", messaging_tag="SOMETHING_ELSE")
+    delivered = await graph.wait_for(4)
+    tagged = [r.json for r in graph.requests[:3]]
+    assert all((b["messaging_type"], b["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT") for b in tagged)
+    assert all(set(m) == {"text"} for m in delivered)  # no "_tag" reaches Graph
+    assert " ".join(m["text"] for m in delivered[:3]).split() == LONG_TEXT.split()
+    last = graph.requests[3].json
+    assert last["messaging_type"] == "RESPONSE" and "tag" not in last
+    await output.outbox.aclose()

@@ -702,3 +702,116 @@ async def test_replies_pending_when_the_server_stops_are_sent_after_it_restarts(
         assert fake.texts() == ["Trả lời: một", "Trả lời: hai"]
     finally:
         await second.stop()
+
+
+# --- a live conversation with staff (Rasa paused: the turn says nothing) --------------------
+
+
+class PausedBot(Bot):
+    """Rasa with the conversation paused: the message is taken, nothing is said."""
+
+    async def handle_message(self, message: UserMessage) -> None:
+        self.messages.append(message)
+
+
+LIVE_PHONE = "0912345678"
+LIVE_SAID = f"Hồ sơ của tôi bị trả lại, số điện thoại {LIVE_PHONE}"
+
+
+def desk_messages(database_url: str) -> List[tuple]:
+    """(handoff id, direction, text) of every message stored for the live desk."""
+    from sqlalchemy import select
+
+    from assistant.db.models import HandoffMessage
+    from assistant.db.session import session_scope
+
+    with session_scope(database_url) as session:
+        rows = session.scalars(select(HandoffMessage).order_by(HandoffMessage.id))
+        return [(row.handoff_id, row.direction, row.text) for row in rows]
+
+
+@pytest.fixture
+async def paused(database_url, fake):
+    webhook = await Webhook(make_channel(fake), PausedBot()).start()
+    yield webhook
+    await webhook.stop()
+
+
+async def test_while_waiting_a_message_goes_to_staff_masked_and_the_citizen_gets_a_note(
+    paused, fake, database_url
+):
+    from assistant.handoff.live import LiveDesk
+    from assistant.handoff.relay import waiting_note
+
+    place = LiveDesk(database_url).enqueue(USER, "zalo")
+    assert (await paused.post(text_event(LIVE_SAID, "msg-live-1")))[0] == 200
+    await paused.settle()
+    await drained(paused.channel.outbox)
+    assert fake.texts() == [waiting_note(place)]
+    assert "cán bộ đọc khi tiếp nhận" in fake.texts()[0] and APOLOGY not in fake.texts()
+    assert paused.bot.texts == [LIVE_SAID]  # Rasa still logged it (in its paused tracker)
+    [(handoff_id, direction, text)] = desk_messages(database_url)
+    assert (handoff_id, direction) == (place.handoff_id, "in")
+    assert text.startswith("Hồ sơ của tôi bị trả lại") and LIVE_PHONE not in text
+    assert not any(digit in text for digit in "0123456789")
+
+
+async def test_once_taken_a_message_goes_to_staff_and_nothing_is_sent(paused, fake, database_url):
+    from assistant.handoff.live import LiveDesk
+
+    desk = LiveDesk(database_url)
+    place = desk.enqueue(USER, "zalo")
+    desk.take(place.handoff_id, "canbo1")
+    assert (await paused.post(text_event(LIVE_SAID, "msg-live-2")))[0] == 200
+    await paused.settle()
+    await asyncio.sleep(0.1)
+    assert fake.requests == [] and paused.channel.outbox.pending() == 0
+    citizen = [m for m in desk_messages(database_url) if m[1] == "in"]
+    assert len(citizen) == 1 and citizen[0][0] == place.handoff_id
+    assert LIVE_PHONE not in citizen[0][2]
+
+
+async def test_waiting_then_taken_only_the_first_message_gets_a_note(paused, fake, database_url):
+    from assistant.handoff.live import LiveDesk
+    from assistant.handoff.relay import waiting_note
+
+    desk = LiveDesk(database_url)
+    place = desk.enqueue(USER, "zalo")
+    await paused.post(text_event("Tôi cần hỏi về hồ sơ đất đai", "msg-live-3"))
+    await paused.settle()
+    desk.take(place.handoff_id, "canbo1")
+    await paused.post(text_event("Vâng, tôi vẫn đang chờ", "msg-live-4"))
+    await paused.settle()
+    await drained(paused.channel.outbox)
+    assert fake.texts() == [waiting_note(place)]
+    assert [m[2] for m in desk_messages(database_url) if m[1] == "in"] == [
+        "Tôi cần hỏi về hồ sơ đất đai",
+        "Vâng, tôi vẫn đang chờ",
+    ]
+
+
+async def test_without_a_live_conversation_a_silent_turn_still_gets_the_apology(
+    paused, fake, database_url
+):
+    from assistant.handoff.live import LiveDesk
+
+    desk = LiveDesk(database_url)
+    desk.enqueue("another-zalo-user", "zalo")  # someone else's conversation
+    ended = desk.enqueue(USER, "zalo")
+    desk.close(ended.handoff_id, "canbo1")  # this user's, but ended
+    assert (await paused.post(text_event(LIVE_SAID, "msg-live-5")))[0] == 200
+    await paused.settle()
+    await drained(paused.channel.outbox)
+    assert fake.texts() == [APOLOGY]
+    assert desk_messages(database_url) == []
+
+
+async def test_a_turn_that_answered_is_not_relayed(hook, fake, database_url):
+    from assistant.handoff.live import LiveDesk
+
+    LiveDesk(database_url).enqueue(USER, "zalo")
+    await hook.post(text_event("Xin chào", "msg-live-6"))
+    await hook.settle()
+    await drained(hook.channel.outbox)
+    assert fake.texts() == ["Trả lời: Xin chào"]
+    assert desk_messages(database_url) == []
