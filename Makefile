@@ -70,7 +70,7 @@ services-deps: ## PostgreSQL 15 server binaries and Redis (Debian packages) if m
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server; }
 
 test-services: model services-deps ## database tests on a throw-away PostgreSQL; Rasa with PostgreSQL tracker store and Redis lock store
-	TEST_SERVICES=1 $(BIN)/pytest -q -m "not e2e" tests/catalog tests/dossiers tests/actions tests/feedback tests/handoff tests/privacy tests/services
+	TEST_SERVICES=1 $(BIN)/pytest -q -m "not e2e" tests/catalog tests/dossiers tests/actions tests/feedback tests/handoff tests/petitions tests/privacy tests/services
 
 bench: model ## search, import and live-desk benchmarks (figures + JSON reports in benchmarks/reports)
 	$(BIN)/python benchmarks/catalog_import.py

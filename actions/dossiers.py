@@ -1,4 +1,7 @@
-"""Dossier status: collect the code and the verification digits, then answer the owner."""
+"""Dossier status: collect the code and the verification digits, then answer the owner.
+
+A petition's code (PA-2026-000123) is looked up the same way: with the verification when the
+reporter left a phone, otherwise only the status and the public reply are told."""
 
 from __future__ import annotations
 
@@ -15,12 +18,20 @@ from assistant.catalog.service import get_service
 from assistant.channels.address import METADATA_KEY
 from assistant.dossiers import answers
 from assistant.dossiers.service import DossierService
+from assistant.petitions.service import PetitionService
 from assistant.settings import get_settings
-from assistant.text.normalize import DOSSIER_CODE_RE, PROTECTED_RE, find_dossier_codes
+from assistant.text.normalize import (
+    DOSSIER_CODE_RE,
+    PETITION_CODE_RE,
+    PROTECTED_RE,
+    find_dossier_codes,
+    find_petition_codes,
+)
 
+NO_DIGITS = "-"  # a petition left without a phone: nothing to verify
 BAD_CODE = (
     "Mã hồ sơ chưa đúng định dạng. Mã có dạng <mã cơ quan>-<ngày yymmdd>-<4 số>, ví dụ "
-    "000.00.27.H13-240115-0001. Anh/Chị vui lòng nhập lại."
+    "000.00.27.H13-240115-0001 (mã phản ánh có dạng PA-2026-000123). Anh/Chị vui lòng nhập lại."
 )
 
 
@@ -45,7 +56,8 @@ class ValidateDossierForm(FormValidationAction):
     async def extract_dossier_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        codes = find_dossier_codes(tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        codes = find_petition_codes(text) + find_dossier_codes(text)
         codes += [
             str(e["value"]).upper()
             for e in tracker.latest_message.get("entities") or []
@@ -66,6 +78,12 @@ class ValidateDossierForm(FormValidationAction):
     def validate_dossier_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
+        if isinstance(value, str) and PETITION_CODE_RE.fullmatch(value.strip()):
+            code = value.strip().upper()
+            # Without a phone nobody can prove a petition is theirs: no digits are asked.
+            if not PetitionService().has_phone(code):
+                return {"dossier_code": code, "verification_digits": NO_DIGITS}
+            return {"dossier_code": code}
         if isinstance(value, str) and DOSSIER_CODE_RE.fullmatch(value.strip()):
             return {"dossier_code": value.strip().upper()}
         dispatcher.utter_message(text=BAD_CODE)
@@ -108,11 +126,17 @@ class ActionDossierStatus(DatabaseAction):
         # Set by the REST channel from the connection, never by the client (see
         # assistant/channels/rest.py); Zalo and Messenger have none.
         address = (tracker.latest_message.get("metadata") or {}).get(METADATA_KEY)
+        address = address if isinstance(address, str) else None
+        forget = [SlotSet("verification_digits", None), SlotSet("dossier_code", None)]
+        code = tracker.get_slot("dossier_code") or ""
+        if PETITION_CODE_RE.fullmatch(code):
+            dispatcher.utter_message(text=petition_answer(tracker, code, address))
+            return forget
         outcome = DossierService().check(
             tracker.get_slot("dossier_code") or "",
             tracker.get_slot("verification_digits") or "",
             tracker.sender_id,
-            address=address if isinstance(address, str) else None,
+            address=address,
         )
         if outcome.kind == "ok":
             view = outcome.dossier
@@ -123,4 +147,23 @@ class ActionDossierStatus(DatabaseAction):
         else:
             dispatcher.utter_message(text=answers.DENIED)
         # The digits are used once and forgotten; the code too, so a new lookup asks again.
-        return [SlotSet("verification_digits", None), SlotSet("dossier_code", None)]
+        return forget
+
+
+def petition_answer(tracker: Tracker, code: str, address: str | None) -> str:
+    """The public status without a phone to check; the owner's view once verified."""
+    from actions.petition_submit import petition_status_text
+
+    service = PetitionService()
+    digits = tracker.get_slot("verification_digits") or ""
+    if digits == NO_DIGITS:
+        view = service.public(code)
+        if view is None:
+            return f"Không tìm thấy phản ánh mã {code}. Anh/Chị vui lòng kiểm tra lại mã."
+        return petition_status_text(view)
+    outcome = service.verify(code, digits, tracker.sender_id, address=address)
+    if outcome.kind == "ok":
+        return petition_status_text(outcome.petition, owner=True)
+    if outcome.kind == "locked":
+        return answers.locked(get_settings().hotline)
+    return answers.DENIED

@@ -23,6 +23,7 @@ def prune(now: datetime | None = None) -> Dict[str, int]:
     from assistant.db.models import StaffSession
     from assistant.db.session import session_scope
     from assistant.dossiers.repository import DossierRepository
+    from assistant.petitions.service import PetitionService
     from assistant.staff.repository import StaffRepository
 
     settings = get_settings()
@@ -36,10 +37,13 @@ def prune(now: datetime | None = None) -> Dict[str, int]:
             max(settings.login_window_seconds, day)
         )
         sessions = session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+    # Photos a citizen sent for a petition never submitted, after a day.
+    photos = PetitionService().prune_photos()
     return {
         "verification_attempts": verification,
         "login_attempts": logins,
         "staff_sessions": sessions.rowcount or 0,
+        "petition_photos": photos,
     }
 
 

@@ -72,6 +72,9 @@ class Settings:
     portal_allowed_origins: tuple
     handoff_hours: str
     handoff_wait_minutes: float
+    petition_province: str
+    petitions_config: Path | None
+    petition_duplicate_days: int
 
 
 @lru_cache(maxsize=1)
@@ -178,7 +181,21 @@ def get_settings() -> Settings:
         handoff_hours=_env("HANDOFF_HOURS", "T2-T6 07:30-11:30,13:30-17:00; T7 07:30-11:30"),
         # Minutes a citizen waits in the live queue before being offered to leave a message.
         handoff_wait_minutes=float(_env("HANDOFF_WAIT_MINUTES", "5")),
+        # The province (or centrally-run city) whose communes and wards citizens name in a
+        # petition: its code in the 2025 list (assistant/petitions/communes.py). 92 = Thành phố
+        # Cần Thơ.
+        petition_province=_env("PETITION_PROVINCE", "92"),
+        # Citizens' petitions (phản ánh, kiến nghị): a YAML file whose `categories` and/or
+        # `units` replace those of assistant/petitions/defaults.yml (empty: the defaults).
+        petitions_config=_optional_path(_env("PETITIONS_CONFIG", "")),
+        # How far back an open petition of the same category and commune counts as a possible
+        # duplicate of a new one.
+        petition_duplicate_days=int(_env("PETITION_DUPLICATE_DAYS", "14")),
     )
+
+
+def _optional_path(value: str) -> Path | None:
+    return Path(value) if value else None
 
 
 def _origins(value: str) -> tuple:

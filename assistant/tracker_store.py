@@ -28,9 +28,13 @@ from assistant.privacy import MASK, install_log_masking, mask_personal_numbers
 # process gets its log masking: at LOG_LEVEL=DEBUG Rasa logs each parsed message whole.
 install_log_masking()
 
-SENSITIVE_SLOTS = frozenset({"verification_digits", "handoff_phone"})  # stored as ***
+SENSITIVE_SLOTS = frozenset(
+    {"verification_digits", "handoff_phone", "petition_contact"}
+)  # stored as ***
 # What a citizen typed into a form, kept as text with its personal numbers masked.
-FREE_TEXT_SLOTS = frozenset({"feedback_comment", "handoff_message"})
+FREE_TEXT_SLOTS = frozenset(
+    {"feedback_comment", "handoff_message", "petition_description", "petition_location"}
+)
 
 
 def masked_event(event: Dict[str, Any]) -> Dict[str, Any]:

@@ -35,7 +35,12 @@ def test_prune_forgets_only_what_is_outside_the_windows(database_url, capsys):
                 StaffSession(token_hash=token, user_id=user.id, csrf_token="c", created_at=old,
                              expires_at=expires)
             )  # fmt: skip
-    assert prune(now) == {"verification_attempts": 1, "login_attempts": 1, "staff_sessions": 1}
+    assert prune(now) == {
+        "verification_attempts": 1,
+        "login_attempts": 1,
+        "staff_sessions": 1,
+        "petition_photos": 0,
+    }
     with session_scope() as session:
         assert _count(session, VerificationAttempt) == 1
         assert _count(session, LoginAttempt) == 1

@@ -11,6 +11,9 @@ Same URL (``/webhooks/facebook/webhook``) and credential names (``verify``, ``se
 - the webhook answers at once and the turn runs in the background: Messenger redelivers a
   POST it does not see acknowledged within seconds, and a Rasa turn can take longer;
 - a message Messenger delivers twice (same ``mid``) is answered once;
+- a shared photo (``image`` attachment, the first three) or location reaches Rasa as a payload
+  for the petition form, one turn each, in order (``assistant.channels.attachments``, shared
+  with Zalo); a refused one is explained instead; other attachments get TEXT_ONLY_REPLY;
 - replies go to the Graph Send API over aiohttp (``fbmessenger`` blocks the event loop) through
   the outbox shared with Zalo (``assistant.channels.outbox``: kept in the database, retried in
   order across restarts), laid out to Messenger's limits (:func:`render_buttons`);
@@ -41,6 +44,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from assistant.channels import attachments
+from assistant.channels.attachments import Attachment, read_attachments
 from assistant.channels.outbox import Failure, Outbox, RetryPolicy
 from assistant.channels.rest import MAX_MESSAGE_CHARS
 from assistant.channels.text import split_text as _split_text
@@ -73,7 +78,8 @@ CHOICE_TTL_SECONDS = 30 * 60
 CHOICE_USERS = 10_000
 
 TEXT_ONLY_REPLY = (
-    "Xin lỗi Anh/Chị, hiện tôi chỉ đọc được tin nhắn dạng chữ. Anh/Chị vui lòng gõ câu hỏi, "
+    "Xin lỗi Anh/Chị, tôi chưa đọc được loại tin nhắn này (ảnh chụp và vị trí tôi chỉ nhận kèm "
+    "một phản ánh). Anh/Chị vui lòng gõ câu hỏi, "
     "ví dụ: “Đăng ký khai sinh cần giấy tờ gì?”"
 )
 CHOOSE_PROMPT = "Anh/Chị vui lòng chọn một mục:"
@@ -249,6 +255,7 @@ class Incoming:
     kind: str  # "text", "payload" (quick reply or postback) or "attachment"
     text: str
     message_id: str | None
+    attachments: Tuple[Attachment, ...] = ()
 
 
 def read_event(event: Dict[str, Any]) -> Incoming | None:
@@ -273,7 +280,10 @@ def read_event(event: Dict[str, Any]) -> Incoming | None:
         if isinstance(text, str) and text.strip():
             return Incoming(sender_id, "text", text[:MAX_MESSAGE_CHARS], mid)
         if message.get("attachments") or message.get("sticker_id"):
-            return Incoming(sender_id, "attachment", "", mid)
+            found = (
+                () if message.get("sticker_id") else read_attachments(message.get("attachments"))
+            )
+            return Incoming(sender_id, "attachment", "", mid, found)
         return None
     if isinstance(postback, dict):
         payload = postback.get("payload")
@@ -415,8 +425,10 @@ class MessengerInput(InputChannel):
         database_url: str | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = SEND_TIMEOUT_SECONDS,
+        allow_loopback_media: bool = False,
     ) -> None:
         self.verify_token = verify_token
+        self.allow_loopback_media = allow_loopback_media  # the tests' fake CDN on http://127.0.0.1
         self.app_secret = app_secret
         self.page_access_token = page_access_token
         self.graph = GraphClient(page_access_token, graph_base, timeout)
@@ -517,24 +529,57 @@ class MessengerInput(InputChannel):
             logger.info("Messenger redelivered a message already answered; ignored")
             return
         if incoming.kind == "attachment":
-            await output.send_text_message(incoming.sender, TEXT_ONLY_REPLY)
+            await self._media(incoming, output, on_new_message)
             return
         if incoming.kind == "text":
             text = self.choices.resolve(incoming.sender, incoming.text)
         else:  # a button tapped: any pending numbered list is stale
             self.choices.forget(incoming.sender)
             text = incoming.text
+        await self._turn(incoming.sender, text, text, incoming.message_id, output, on_new_message)
+
+    async def _media(
+        self,
+        incoming: Incoming,
+        output: MessengerOutput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        """Each photo and location as a payload turn; other attachments get TEXT_ONLY_REPLY."""
+        kinds = (attachments.PHOTO, attachments.LOCATION)
+        items = [item for item in incoming.attachments if item.kind in kinds]
+        if not items:
+            await output.send_text_message(incoming.sender, TEXT_ONLY_REPLY)
+            return
+        self.choices.forget(incoming.sender)
+
+        async def refuse(reason: str) -> None:
+            await output.send_text_message(incoming.sender, reason)
+
+        turns = attachments.payloads(
+            items, incoming.sender, refuse, allow_loopback=self.allow_loopback_media
+        )
+        message_id = incoming.message_id  # the first turn has the mid, Rasa makes up the rest
+        async for text, note in turns:
+            await self._turn(incoming.sender, text, note, message_id, output, on_new_message)
+            message_id = None
+
+    async def _turn(
+        self,
+        sender: str,
+        text: str,
+        staff_text: str,
+        message_id: str | None,
+        output: MessengerOutput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        """One Rasa turn; when it says nothing, ``staff_text`` goes to a live conversation."""
         message = UserMessage(
-            text,
-            output,
-            incoming.sender,
-            input_channel=self.name(),
-            message_id=incoming.message_id,
+            text, output, sender, input_channel=self.name(), message_id=message_id
         )
         before = output.sent
         await on_new_message(message)
         if output.sent == before:  # nothing said: a person has the conversation (paused)
-            place = await relay_to_staff(incoming.sender, text)
+            place = await relay_to_staff(sender, staff_text)
             note = waiting_note(place) if place is not None else None
             if note:
-                await output.send_text_message(incoming.sender, note)
+                await output.send_text_message(sender, note)

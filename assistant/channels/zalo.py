@@ -12,6 +12,9 @@ Shaped like ``rasa.core.channels.facebook``: an inbound parser, an ``OutputChann
   200 at once and the turn runs in a background task;
 - Zalo redelivers events; ``zalo_seen_messages`` makes each one answered once, across
   restarts and processes;
+- a photo (``user_send_image``, up to three per event) or a location (``user_send_location``)
+  reaches Rasa as a payload for the petition form, one turn each, in order
+  (``assistant.channels.attachments``); one refused is explained to the citizen instead;
 - replies go through the OA customer-service API, at most 2000 characters a message (longer
   answers are split at lines, then words); buttons become a numbered list and a reply "2"
   reaches Rasa as the second button's payload;
@@ -43,6 +46,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from assistant.channels import attachments
+from assistant.channels.attachments import Attachment, read_attachments
 from assistant.channels.outbox import Failure, Outbox, RetryPolicy
 from assistant.channels.rest import APOLOGY, EMPTY_PROMPT, MAX_MESSAGE_CHARS
 from assistant.channels.text import split_text as _split_text
@@ -77,6 +82,12 @@ MEDIA_EVENTS = frozenset(
     }
 )
 TEXT_EVENT = "user_send_text"
+# The attachments Zalo puts in ``message.attachments[] = {"type", "payload"}``: an image's
+# ``payload.url``; a location's ``payload.coordinates.latitude/longitude`` (strings). Sources
+# (Zalo's own reference was not in our search index): @warriorteam/redai-zalo-sdk
+# docs/WEBHOOK_EVENTS.md (app.unpkg.com, 1.32.17) and a logged user_send_location body of a
+# public Zalo integration. Other media events keep TEXT_ONLY_REPLY.
+PAYLOAD_EVENTS = {"user_send_image": attachments.PHOTO, "user_send_location": attachments.LOCATION}
 FOLLOW_EVENT = "follow"
 ANSWERED_EVENTS = MEDIA_EVENTS | {TEXT_EVENT, FOLLOW_EVENT}
 
@@ -85,8 +96,8 @@ SEEN_RETENTION_DAYS = 7  # Zalo redelivers within minutes; a week is plenty
 PRUNE_EVERY = 3600  # seconds between pruning runs of zalo_seen_messages
 
 TEXT_ONLY_REPLY = (
-    "Xin lỗi Anh/Chị, hiện tôi chỉ đọc được tin nhắn dạng chữ, chưa xem được hình ảnh, "
-    "nhãn dán, tệp, vị trí hay tin nhắn thoại. Anh/Chị vui lòng gõ câu hỏi bằng chữ, "
+    "Xin lỗi Anh/Chị, tôi chưa đọc được nhãn dán, ảnh động, tệp, video hay tin nhắn thoại "
+    "(ảnh chụp và vị trí tôi chỉ nhận kèm một phản ánh). Anh/Chị vui lòng gõ câu hỏi bằng chữ, "
     "ví dụ: “Làm căn cước cần giấy tờ gì?”"
 )
 WELCOME = (
@@ -164,6 +175,7 @@ class ZaloEvent:
     user_id: str = ""
     msg_id: str | None = None
     text: str = ""
+    attachments: Tuple[Attachment, ...] = ()
 
     @property
     def dedupe_key(self) -> str:
@@ -197,7 +209,10 @@ def parse_event(payload: Mapping[str, Any], timestamp: str) -> ZaloEvent:
     if name == TEXT_EVENT and not isinstance(text, str):
         raise ValueError("'message.text' phải là chuỗi ký tự")
     msg_id = _identifier(message.get("msg_id"))
-    return ZaloEvent(name, timestamp, user_id, msg_id, text if isinstance(text, str) else "")
+    text = text if isinstance(text, str) else ""
+    return ZaloEvent(
+        name, timestamp, user_id, msg_id, text, read_attachments(message.get("attachments"))
+    )
 
 
 # --- outbound text -------------------------------------------------------------------------
@@ -238,6 +253,9 @@ class ButtonMemory:
         self._menus[user_id] = (time.monotonic() + self.ttl, list(payloads))
         while len(self._menus) > self.max_users:
             self._menus.popitem(last=False)
+
+    def forget(self, user_id: str) -> None:
+        self._menus.pop(user_id, None)
 
     def choose(self, user_id: str, text: str) -> str | None:
         """The payload ``text`` picks, or None. Any message ends the menu: a "2" typed later
@@ -419,8 +437,10 @@ class ZaloInput(InputChannel):
         refresh_backoff: float = 1.0,
         button_ttl: float = BUTTON_TTL,
         replay_window: float | None = None,
+        allow_loopback_media: bool = False,
     ) -> None:
         self.app_id = app_id
+        self.allow_loopback_media = allow_loopback_media  # the tests' fake CDN on http://127.0.0.1
         self.replay_window = (
             get_settings().zalo_replay_window if replay_window is None else replay_window
         )
@@ -519,6 +539,8 @@ class ZaloInput(InputChannel):
             await self._answer(event, on_new_message)
         elif event.name == FOLLOW_EVENT:
             await self.outbox.send(event.user_id, [{"text": WELCOME}])
+        elif event.name in PAYLOAD_EVENTS:
+            await self._media(event, on_new_message)
         else:
             await self.outbox.send(event.user_id, [{"text": TEXT_ONLY_REPLY}])
 
@@ -544,24 +566,52 @@ class ZaloInput(InputChannel):
             await self.outbox.send(event.user_id, [{"text": EMPTY_PROMPT}])
             return
         chosen = self.buttons.choose(event.user_id, text)
+        await self._turn(
+            event.user_id, chosen or text[:MAX_MESSAGE_CHARS], text, event.msg_id, on_new_message
+        )
+
+    async def _media(
+        self, event: ZaloEvent, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        """Each photo or the location of the event as a payload turn; refusals are told."""
+        self.buttons.forget(event.user_id)  # a numbered menu answers only the next message
+
+        async def refuse(reason: str) -> None:
+            await self.outbox.send(event.user_id, [{"text": reason}])
+
+        kind = PAYLOAD_EVENTS[event.name]
+        items = [item for item in event.attachments if item.kind == kind]
+        turns = attachments.payloads(
+            items, event.user_id, refuse, allow_loopback=self.allow_loopback_media
+        )
+        message_id = event.msg_id  # the first turn has the event's id, Rasa makes up the rest
+        async for text, note in turns:
+            await self._turn(event.user_id, text, note, message_id, on_new_message)
+            message_id = None
+
+    async def _turn(
+        self,
+        user_id: str,
+        text: str,
+        staff_text: str,
+        message_id: str | None,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        """One Rasa turn; when it says nothing, ``staff_text`` goes to a live conversation."""
         output = self.get_output_channel()
         message = UserMessage(
-            chosen or text[:MAX_MESSAGE_CHARS],
-            output,
-            event.user_id,
-            input_channel=self.name(),
-            message_id=event.msg_id,
+            text, output, user_id, input_channel=self.name(), message_id=message_id
         )
         try:
             await on_new_message(message)
         except Exception as error:  # noqa: BLE001 - the citizen gets an apology, not silence
             logger.error("Zalo message handling failed: %s", type(error).__name__)
         if not output.sent:
-            place = await relay_to_staff(event.user_id, text)
+            place = await relay_to_staff(user_id, staff_text)
             if place is None:
-                await self.outbox.send(event.user_id, [{"text": APOLOGY}])
+                await self.outbox.send(user_id, [{"text": APOLOGY}])
             elif waiting_note(place):
-                await self.outbox.send(event.user_id, [{"text": waiting_note(place)}])
+                await self.outbox.send(user_id, [{"text": waiting_note(place)}])
 
 
 def _bad_request(reason: str) -> HTTPResponse:

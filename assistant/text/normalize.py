@@ -20,9 +20,14 @@ from typing import List, Tuple
 # The same pattern is the `dossier_code` regex in data/nlu/dossiers.yml (a test keeps them equal).
 DOSSIER_CODE_PATTERN = r"(?<![\w.])(?:[A-Za-z0-9]{1,6}\.){0,5}[A-Za-z0-9]{1,6}-\d{6}-\d{4}(?!\w)"
 DOSSIER_CODE_RE = re.compile(DOSSIER_CODE_PATTERN)
+# Petition tracking codes the city issues: PA-<year>-<6 digits>, e.g. PA-2026-000123 (also a
+# `dossier_code` regex in data/nlu/dossiers.yml: a petition is looked up like a dossier).
+PETITION_CODE_PATTERN = r"(?<![\w.])[Pp][Aa]-\d{4}-\d{6}(?!\w)"
+PETITION_CODE_RE = re.compile(PETITION_CODE_PATTERN)
 
 _PROTECTED = [
     ("dossier_code", DOSSIER_CODE_PATTERN),
+    ("petition_code", PETITION_CODE_PATTERN),
     ("url", r"https?://[^\s<>\"']+|www\.[^\s<>\"']+"),
     ("email", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
     # Vietnamese phone numbers: 0xxxxxxxxx / +84xxxxxxxxx, optional dots or spaces in groups.
@@ -96,6 +101,11 @@ def protected_spans(text: str) -> List[Tuple[int, int, str]]:
 def find_dossier_codes(text: str) -> List[str]:
     """Dossier codes in a message, upper-cased the way the systems store them."""
     return [m.group(0).upper() for m in DOSSIER_CODE_RE.finditer(nfc(text))]
+
+
+def find_petition_codes(text: str) -> List[str]:
+    """Petition codes in a message, upper-cased (PA-2026-000123)."""
+    return [m.group(0).upper() for m in PETITION_CODE_RE.finditer(nfc(text))]
 
 
 # A whole message that says "no" or "never mind" (folded: "khong", "thoi" count too).

@@ -63,7 +63,7 @@ async def chat(request: web.Request) -> web.Response:
             if 400 <= reply.status < 500:
                 return web.json_response(await reply.json(), status=reply.status)
             logger.error("Rasa answered %s", reply.status)
-    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
         logger.error("Rasa unreachable: %s", type(error).__name__)
     return web.json_response([{"recipient_id": body["sender"], "text": APOLOGY}])
 
@@ -85,6 +85,9 @@ def create_app(rasa_url: str | None = None) -> web.Application:
     from assistant.web.admin.app import add_admin, middlewares
     from assistant.web.cors import add_cors
     from assistant.web.live import add_live_desk
+    from assistant.web.notices import add_petition_notices
+    from assistant.web.open311 import add_open311
+    from assistant.web.uploads import add_uploads
 
     app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=middlewares)
     app["rasa_url"] = (rasa_url or get_settings().rasa_url).rstrip("/")
@@ -98,11 +101,14 @@ def create_app(rasa_url: str | None = None) -> web.Application:
     app.cleanup_ctx.append(client)
     app.cleanup_ctx.append(housekeeping)
     add_live_desk(app)  # after the HTTP client it uses
+    add_petition_notices(app)
     app.router.add_get("/", index)
     app.router.add_get("/health", health)
     app.router.add_post("/api/chat", chat)
     app.router.add_static("/static/", STATIC)
     add_admin(app)
+    add_open311(app)
+    add_uploads(app, get_settings().portal_allowed_origins)
     return app
 
 

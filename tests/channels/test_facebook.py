@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import io
 import json
 import logging
+import re
 import socket
 import unicodedata
 import uuid
@@ -16,9 +18,11 @@ from typing import Any, Dict, List
 
 import aiohttp
 import pytest
+from PIL import Image
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
+from assistant.channels.attachments import BAD_LOCATION, LOCATION_NOTE, TOO_BIG
 from assistant.channels.facebook import (
     NUMBERED_HINT,
     TEXT_ONLY_REPLY,
@@ -29,6 +33,7 @@ from assistant.channels.facebook import (
 )
 from assistant.channels.outbox import RetryPolicy
 from assistant.settings import get_settings
+from tests.channels.fake_cdn import FakeCDN, jpeg_with_gps
 from tests.channels.fake_graph import FakeGraph
 
 VERIFY = "verify-7f3a"
@@ -327,8 +332,8 @@ async def test_attachment_gets_a_polite_text_and_skips_rasa(webhook: Webhook):
         "sender": {"id": PSID},
         "recipient": {"id": "PAGE"},
         "message": {
-            "mid": "mid.img",
-            "attachments": [{"type": "image", "payload": {"url": "https://x.test/a.jpg"}}],
+            "mid": "mid.file",
+            "attachments": [{"type": "file", "payload": {"url": "https://x.test/a.pdf"}}],
         },
     }
     assert (await webhook.post(page(event)))[0] == 200
@@ -837,3 +842,146 @@ async def test_every_piece_of_a_long_tagged_staff_message_carries_the_tag(graph:
     last = graph.requests[3].json
     assert last["messaging_type"] == "RESPONSE" and "tag" not in last
     await output.outbox.aclose()
+
+
+# --- photos and locations for a petition (assistant/channels/attachments.py) -----------------
+
+
+def attachment_event(*attachments: Dict[str, Any], mid: str = "mid.att") -> Dict[str, Any]:
+    return {
+        "sender": {"id": PSID},
+        "recipient": {"id": "PAGE"},
+        "timestamp": 1,
+        "message": {"mid": mid, "attachments": list(attachments)},
+    }
+
+
+def image(url: str) -> Dict[str, Any]:
+    return {"type": "image", "payload": {"url": url}}
+
+
+def location(lat: Any, long: Any) -> Dict[str, Any]:
+    return {
+        "type": "location",
+        "title": "Vị trí của tôi",
+        "payload": {"coordinates": {"lat": lat, "long": long}},
+    }
+
+
+PHOTO_PAYLOAD = re.compile(r'/send_photo\{"photo_token":"([A-Za-z0-9_-]{24})"\}')
+
+
+@pytest.fixture
+async def cdn():
+    server = await FakeCDN().start()
+    server.files["scene.jpg"] = (jpeg_with_gps(), "image/jpeg")
+    server.files["doc.jpg"] = (b"bien ban hop to dan pho", "image/jpeg")
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def media(webhook: Webhook) -> Webhook:
+    webhook.channel.allow_loopback_media = True  # the fake CDN is plain http on 127.0.0.1
+    return webhook
+
+
+def stored_photo(token: str):
+    from sqlalchemy import select
+
+    from assistant.db.models import PetitionPhoto
+    from assistant.db.session import session_scope
+
+    with session_scope() as session:
+        return session.scalar(select(PetitionPhoto).where(PetitionPhoto.token == token))
+
+
+async def test_a_photo_becomes_a_send_photo_turn_stored_without_exif(media: Webhook, cdn):
+    url = cdn.url("scene.jpg") + "?_nc_sig=abc&oh=token"
+    assert (await media.post(page(attachment_event(image(url), mid="mid.photo"))))[0] == 200
+    await media.graph.wait_for(1)
+    [message] = media.received
+    match = PHOTO_PAYLOAD.fullmatch(message.text)
+    assert match, message.text
+    assert (message.sender_id, message.message_id) == (PSID, "mid.photo")
+    row = stored_photo(match.group(1))
+    assert row is not None and row.petition_id is None
+    clean = Image.open(io.BytesIO(row.data))
+    assert dict(clean.getexif()) == {} and b"Exif" not in row.data
+    assert media.graph.delivered == [{"text": DEFAULT_REPLY}]
+
+
+async def test_a_text_file_as_a_photo_is_refused_with_the_reason(media: Webhook, cdn):
+    await media.post(page(attachment_event(image(cdn.url("doc.jpg")))))
+    await media.settle()
+    [reply] = await media.graph.wait_for(1)
+    assert "không phải ảnh JPEG, PNG hoặc WebP" in reply["text"]
+    assert media.received == []
+
+
+async def test_an_oversized_photo_is_refused(media: Webhook, cdn):
+    await media.post(page(attachment_event(image(cdn.url("stream/5300000")))))
+    await media.settle()
+    assert await media.graph.wait_for(1) == [{"text": TOO_BIG}]
+    assert media.received == []
+
+
+async def test_photos_and_a_location_in_one_message_are_turns_in_order(media: Webhook, cdn):
+    body = page(
+        attachment_event(
+            image(cdn.url("scene.jpg")), location(10.0312, 105.7801), image(cdn.url("doc.jpg"))
+        )
+    )
+    await media.post(body)
+    await media.settle()
+    replies = await media.graph.wait_for(3)
+    assert len(media.received) == 2
+    assert PHOTO_PAYLOAD.fullmatch(media.received[0].text)
+    assert media.received[1].text == '/send_location{"latitude":"10.0312","longitude":"105.7801"}'
+    assert replies[:2] == [{"text": DEFAULT_REPLY}] * 2 and "không phải ảnh" in replies[2]["text"]
+
+
+async def test_a_location_becomes_a_send_location_turn(webhook: Webhook):
+    await webhook.post(page(attachment_event(location(10.03, 105.78), mid="mid.loc")))
+    await webhook.graph.wait_for(1)
+    assert webhook.texts == ['/send_location{"latitude":"10.03","longitude":"105.78"}']
+    assert webhook.received[0].message_id == "mid.loc"
+
+
+@pytest.mark.parametrize("lat, long", [(-91, 105.78), (10.03, 181), ("x", 1), (None, None)])
+async def test_an_impossible_location_is_refused_politely(webhook: Webhook, lat, long):
+    await webhook.post(page(attachment_event(location(lat, long))))
+    await webhook.settle()
+    assert await webhook.graph.wait_for(1) == [{"text": BAD_LOCATION}]
+    assert webhook.received == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"mid": "mid.like", "sticker_id": 369239263, "attachments": [image("https://x.test/s")]},
+        {"mid": "mid.st", "attachments": [{"type": "image", "payload": {"sticker_id": 1}}]},
+        {"mid": "mid.au", "attachments": [{"type": "audio", "payload": {"url": "https://x"}}]},
+    ],
+)
+async def test_stickers_and_other_attachments_keep_the_text_only_reply(
+    webhook: Webhook, cdn, message
+):
+    event = {"sender": {"id": PSID}, "recipient": {"id": "PAGE"}, "message": message}
+    await webhook.post(page(event))
+    await webhook.settle()
+    assert await webhook.graph.wait_for(1) == [{"text": TEXT_ONLY_REPLY}]
+    assert webhook.received == [] and cdn.requests == []
+
+
+async def test_a_location_in_a_live_conversation_reaches_staff_as_a_note(
+    paused: Webhook, database_url
+):
+    from assistant.handoff.live import LiveDesk
+
+    LiveDesk(database_url).enqueue(PSID, "facebook")
+    await paused.post(page(attachment_event(location(10.03, 105.78), mid="mid.live-loc")))
+    await paused.settle()
+    [(_, direction, text)] = desk_messages(database_url)
+    assert (direction, text) == ("in", LOCATION_NOTE)
+    assert paused.texts == ['/send_location{"latitude":"10.03","longitude":"105.78"}']

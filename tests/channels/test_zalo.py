@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import logging
+import re
 import socket
 import time
 import uuid
@@ -15,9 +17,17 @@ from typing import Any, Dict, List
 
 import aiohttp
 import pytest
+from PIL import Image
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
+from assistant.channels.attachments import (
+    BAD_LOCATION,
+    NOT_DOWNLOADED,
+    PHOTO_NOTE,
+    TOO_BIG,
+    TOO_MANY,
+)
 from assistant.channels.outbox import RetryPolicy
 from assistant.channels.rest import APOLOGY
 from assistant.channels.tokens import TokenPair, TokenRepository, utcnow
@@ -36,6 +46,7 @@ from assistant.channels.zalo import (
     zalo_message,
 )
 from assistant.settings import get_settings
+from tests.channels.fake_cdn import FakeCDN, jpeg_with_gps
 from tests.channels.fake_zalo import APP_SECRET, FakeZalo
 
 APP_ID = "4381902311"
@@ -333,11 +344,9 @@ async def test_a_redelivered_message_is_answered_once_even_after_a_restart(hook,
 @pytest.mark.parametrize(
     "event",
     [
-        "user_send_image",
         "user_send_sticker",
         "user_send_gif",
         "user_send_file",
-        "user_send_location",
         "user_send_audio",
         "user_send_video",
     ],
@@ -815,3 +824,186 @@ async def test_a_turn_that_answered_is_not_relayed(hook, fake, database_url):
     await drained(hook.channel.outbox)
     assert fake.texts() == ["Trả lời: Xin chào"]
     assert desk_messages(database_url) == []
+
+
+# --- photos and locations for a petition (assistant/channels/attachments.py) -----------------
+
+
+def image_event(urls: List[str], msg_id: str, user: str = USER) -> Dict:
+    """Zalo's user_send_image: one attachment per photo, ``payload.url`` and a thumbnail."""
+    items = [{"type": "image", "payload": {"url": u, "thumbnail": u}} for u in urls]
+    return {
+        "app_id": APP_ID,
+        "event_name": "user_send_image",
+        "timestamp": now_ms(),
+        "sender": {"id": user},
+        "recipient": {"id": "579745863508352884"},
+        "message": {"msg_id": msg_id, "text": "", "attachments": items},
+    }
+
+
+def location_event(latitude: Any, longitude: Any, msg_id: str) -> Dict:
+    """Zalo's user_send_location: the coordinates are strings."""
+    coordinates = {"latitude": latitude, "longitude": longitude}
+    return {
+        "app_id": APP_ID,
+        "event_name": "user_send_location",
+        "timestamp": now_ms(),
+        "sender": {"id": USER},
+        "recipient": {"id": "579745863508352884"},
+        "message": {
+            "msg_id": msg_id,
+            "text": "Bến Ninh Kiều",
+            "attachments": [{"type": "location", "payload": {"coordinates": coordinates}}],
+        },
+    }
+
+
+@pytest.fixture
+async def cdn():
+    server = await FakeCDN().start()
+    server.files["a.jpg"] = (jpeg_with_gps(color=(10, 120, 200)), "image/jpeg")
+    server.files["b.jpg"] = (jpeg_with_gps(size=(200, 300)), "image/jpeg")
+    server.files["note.jpg"] = (b"CCCD 079203001234", "image/jpeg")
+    server.files["big.jpg"] = (b"\xff\xd8\xff" + b"\0" * (5 * 1024 * 1024), "image/jpeg")
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def media(hook):
+    hook.channel.allow_loopback_media = True  # the fake CDN is plain http on 127.0.0.1
+    return hook
+
+
+def stored_photo(token: str):
+    from sqlalchemy import select
+
+    from assistant.db.models import PetitionPhoto
+    from assistant.db.session import session_scope
+
+    with session_scope() as session:
+        return session.scalar(select(PetitionPhoto).where(PetitionPhoto.token == token))
+
+
+PHOTO_PAYLOAD = re.compile(r'/send_photo\{"photo_token":"([A-Za-z0-9_-]{24})"\}')
+
+
+async def test_photos_become_send_photo_turns_in_order_and_are_stored_clean(media, fake, cdn):
+    status, _ = await media.post(image_event([cdn.url("a.jpg"), cdn.url("b.jpg")], "msg-img1"))
+    assert status == 200
+    await media.settle()
+    assert len(media.bot.messages) == 2 and cdn.requests == ["a.jpg", "b.jpg"]
+    sizes = []
+    for message in media.bot.messages:
+        match = PHOTO_PAYLOAD.fullmatch(message.text)
+        assert match, message.text
+        assert (message.sender_id, message.input_channel) == (USER, "zalo")
+        row = stored_photo(match.group(1))
+        assert row is not None and row.petition_id is None
+        clean = Image.open(io.BytesIO(row.data))
+        assert dict(clean.getexif()) == {} and b"Exif" not in row.data
+        assert b"PhoneMaker" not in row.data
+        sizes.append(clean.size)
+    assert sizes == [(320, 240), (200, 300)]  # a.jpg first, then b.jpg
+    assert media.bot.messages[0].message_id == "msg-img1"
+    await fake.wait_delivered(2)
+    assert fake.texts() == [f"Trả lời: {m.text}" for m in media.bot.messages]
+
+
+async def test_a_redelivered_photo_event_is_handled_once(media, fake, cdn):
+    payload = image_event([cdn.url("a.jpg")], "msg-img-dup")
+    for _ in range(2):
+        assert (await media.post(payload))[0] == 200
+        await media.settle()
+    assert len(media.bot.messages) == 1 and cdn.requests == ["a.jpg"]
+
+
+async def test_a_text_file_sent_as_a_photo_is_refused_with_the_reason(media, fake, cdn, caplog):
+    caplog.set_level(logging.DEBUG)
+    url = cdn.url("note.jpg") + "?sig=secret-cdn-token"
+    assert (await media.post(image_event([url], "msg-img2")))[0] == 200
+    await media.settle()
+    [reply] = await fake.wait_delivered(1)
+    assert "không phải ảnh JPEG, PNG hoặc WebP" in reply["text"] and reply["user_id"] == USER
+    assert media.bot.messages == []
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("assistant"))
+    assert "refused" in ours
+    for leak in ("secret-cdn-token", "note.jpg", "079203001234", USER):
+        assert leak not in ours
+
+
+@pytest.mark.parametrize("path", ["big.jpg", "stream/5400000"])
+async def test_an_oversized_photo_is_refused(media, fake, cdn, path):
+    assert (await media.post(image_event([cdn.url(path)], f"msg-big-{path[:3]}")))[0] == 200
+    await media.settle()
+    await drained(media.channel.outbox)
+    assert fake.texts() == [TOO_BIG] and media.bot.messages == []
+
+
+async def test_a_good_and_a_bad_photo_answer_in_the_order_sent(media, fake, cdn):
+    urls = [cdn.url("note.jpg"), cdn.url("a.jpg")]
+    await media.post(image_event(urls, "msg-img3"))
+    await media.settle()
+    await drained(media.channel.outbox)
+    [message] = media.bot.messages
+    texts = fake.texts()
+    assert len(texts) == 2 and "không phải ảnh" in texts[0]
+    assert texts[1] == f"Trả lời: {message.text}"
+
+
+async def test_more_than_three_photos_in_one_event(media, fake, cdn):
+    await media.post(image_event([cdn.url("a.jpg")] * 4, "msg-img4"))
+    await media.settle()
+    await drained(media.channel.outbox)
+    assert len(media.bot.messages) == 3 and len(cdn.requests) == 3
+    assert fake.texts()[-1] == TOO_MANY
+
+
+async def test_photos_are_only_fetched_over_https_in_production(hook, fake, cdn):
+    assert hook.channel.allow_loopback_media is False
+    await hook.post(image_event([cdn.url("a.jpg")], "msg-img5"))
+    await hook.settle()
+    [reply] = await fake.wait_delivered(1)
+    assert reply["text"] == NOT_DOWNLOADED
+    assert cdn.requests == [] and hook.bot.messages == []
+
+
+async def test_a_location_becomes_a_send_location_turn(hook, fake):
+    assert (await hook.post(location_event("10.0312", "105.7801", "msg-loc1")))[0] == 200
+    await hook.settle()
+    assert hook.bot.texts == ['/send_location{"latitude":"10.0312","longitude":"105.7801"}']
+    assert hook.bot.messages[0].message_id == "msg-loc1"
+
+
+@pytest.mark.parametrize("latitude, longitude", [("95.1", "105.78"), ("10.03", "lệch"), (None, 1)])
+async def test_an_impossible_location_is_refused_politely(hook, fake, latitude, longitude):
+    await hook.post(location_event(latitude, longitude, f"msg-loc-{latitude}"))
+    await hook.settle()
+    [reply] = await fake.wait_delivered(1)
+    assert reply["text"] == BAD_LOCATION and "Anh/Chị" in BAD_LOCATION
+    assert hook.bot.messages == []
+
+
+async def test_a_photo_in_a_live_conversation_reaches_staff_as_a_note(
+    paused, fake, cdn, database_url
+):
+    from assistant.handoff.live import LiveDesk
+
+    paused.channel.allow_loopback_media = True
+    LiveDesk(database_url).enqueue(USER, "zalo")
+    await paused.post(image_event([cdn.url("a.jpg")], "msg-live-img"))
+    await paused.settle()
+    [(_, direction, text)] = desk_messages(database_url)
+    assert (direction, text) == ("in", PHOTO_NOTE)
+    assert PHOTO_PAYLOAD.fullmatch(paused.bot.texts[0])  # Rasa still got the photo
+
+
+async def test_a_menu_is_not_answered_by_a_number_after_a_photo(media, fake, cdn):
+    await media.post(text_event("nút", "msg-menu1"))
+    await media.settle()
+    await media.post(image_event([cdn.url("a.jpg")], "msg-menu2"))
+    await media.settle()
+    await media.post(text_event("2", "msg-menu3"))
+    await media.settle()
+    assert media.bot.texts[-1] == "2"

@@ -6,6 +6,7 @@ import pytest
 
 from assistant.text.normalize import (
     find_dossier_codes,
+    find_petition_codes,
     fold,
     has_diacritics,
     normalize_tones,
@@ -84,15 +85,16 @@ def test_find_dossier_codes(text, codes):
 
 
 def test_nlu_regex_is_the_code_pattern():
-    """RegexEntityExtractor (Rasa) and find_dossier_codes (actions) must agree."""
+    """RegexEntityExtractor (Rasa) and find_dossier_codes / find_petition_codes (actions)
+    must agree: a petition code is looked up like a dossier code."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     from assistant.settings import PROJECT_ROOT
-    from assistant.text.normalize import DOSSIER_CODE_PATTERN
+    from assistant.text.normalize import DOSSIER_CODE_PATTERN, PETITION_CODE_PATTERN
 
     data = load_data(str(PROJECT_ROOT / "data" / "nlu" / "dossiers.yml"))
-    [regex] = [r["pattern"] for r in data.regex_features if r["name"] == "dossier_code"]
-    assert regex == DOSSIER_CODE_PATTERN
+    regexes = [r["pattern"] for r in data.regex_features if r["name"] == "dossier_code"]
+    assert regexes == [DOSSIER_CODE_PATTERN, PETITION_CODE_PATTERN]
 
 
 def test_every_annotated_code_is_found():
@@ -104,4 +106,6 @@ def test_every_annotated_code_is_found():
         for message in load_data(str(PROJECT_ROOT / path)).training_examples:
             for entity in message.get("entities") or []:
                 if entity["entity"] == "dossier_code":
-                    assert entity["value"].upper() in find_dossier_codes(message.get("text"))
+                    text = message.get("text")
+                    found = find_dossier_codes(text) + find_petition_codes(text)
+                    assert entity["value"].upper() in found

@@ -15,6 +15,7 @@ from assistant.web.admin import (
     views_live,
     views_models,
     views_outbox,
+    views_petitions,
 )
 from assistant.web.admin.render import flash_messages
 from assistant.web.admin.security import require_session, security_headers
@@ -33,6 +34,7 @@ def add_admin(app: web.Application) -> None:
         views_live,
         views_models,
         views_outbox,
+        views_petitions,
     )
     for module in (*modules, views_admin):
         app.router.add_routes(module.routes)

@@ -40,6 +40,11 @@
     you: "Anh/Chị: ",
     bot: "Trợ lý: ",
     staff: "Cán bộ: ",
+    photo: "Gửi ảnh (cho phản ánh)",
+    place: "Gửi vị trí của tôi (cho phản ánh)",
+    photoSent: "📷 Ảnh đã gửi",
+    placeSent: "📍 Vị trí của tôi",
+    noPlace: "Không lấy được vị trí. Anh/Chị hãy cho phép trình duyệt dùng vị trí, hoặc nhắn địa chỉ.",
     live: "Anh/Chị đang trò chuyện với cán bộ.",
     welcome:
       "Xin chào Anh/Chị! Tôi có thể giúp tra cứu giấy tờ cần chuẩn bị, lệ phí, thời gian " +
@@ -188,10 +193,18 @@
                     [el("span", { class: "dots", "aria-hidden": "true" }), el("span", { text: T.typing })]);
   const input = el("input", { id: "tla-input", type: "text", autocomplete: "off",
                               maxlength: "1000", enterkeyhint: "send", placeholder: T.placeholder });
+  // Photos and the location, for a petition (the bot says when it needs them).
+  const fileInput = el("input", { type: "file", accept: "image/jpeg,image/png,image/webp",
+                                  multiple: "", hidden: "", tabindex: "-1" });
+  const photoButton = el("button", { type: "button", class: "tool", "aria-label": T.photo,
+                                     title: T.photo, text: "📷" });
+  const placeButton = el("button", { type: "button", class: "tool", "aria-label": T.place,
+                                     title: T.place, text: "📍" });
   const form = el("form", { class: "composer" }, [
     el("label", { class: "sr", for: "tla-input", text: T.label }),
     input,
     el("button", { type: "submit", class: "send", text: T.send }),
+    photoButton, placeButton,
   ]);
   const panel = el("section", { id: "tla-panel", class: "panel", role: "dialog",
                                 "aria-modal": "false", "aria-labelledby": "tla-title", hidden: "" }, [
@@ -200,6 +213,7 @@
   ]);
   root.appendChild(launcher);
   root.appendChild(panel);
+  root.appendChild(fileInput); // outside the composer: its only input stays the question
   shadow.appendChild(css);
   shadow.appendChild(root);
 
@@ -297,6 +311,49 @@
     push({ who: "user", text: shown || message, buttons: [] });
     queue = queue.then(() => exchange(message));
   }
+
+  function payload(intent, entities) {
+    return "/" + intent + JSON.stringify(entities);
+  }
+
+  function notice(text) {
+    renderMessage({ who: "bot", text: text }, " error"); // not kept: it is about now
+    scrollDown();
+  }
+
+  async function uploadPhoto(file) {
+    const url = endpoint + "/photo?sender=" + encodeURIComponent(sender);
+    const response = await fetch(url, {
+      method: "POST", body: file, credentials: "omit",
+      headers: { "Content-Type": file.type || "application/octet-stream" },
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok || typeof answer.photo_token !== "string") {
+      throw new Error(typeof answer.error === "string" ? answer.error : T.error);
+    }
+    return answer.photo_token;
+  }
+
+  photoButton.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    const files = Array.from(fileInput.files || []).slice(0, 3);
+    fileInput.value = "";
+    files.forEach((file) => {
+      queue = queue.then(() => uploadPhoto(file).then(
+        (token) => { send(payload("send_photo", { photo_token: token }), T.photoSent); },
+        (e) => notice(e.message)));
+    });
+  });
+  placeButton.addEventListener("click", () => {
+    if (!navigator.geolocation) return notice(T.noPlace);
+    navigator.geolocation.getCurrentPosition(
+      (position) => send(payload("send_location", {
+        latitude: position.coords.latitude.toFixed(6),
+        longitude: position.coords.longitude.toFixed(6),
+      }), T.placeSent),
+      () => notice(T.noPlace),
+      { timeout: 10000, maximumAge: 60000 });
+  });
 
   // ----- a live conversation with staff: their messages arrive on an event stream -----
   const streamUrl = /\/api\/chat$/.test(endpoint) ? endpoint + "/stream" : null;
