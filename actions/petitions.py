@@ -19,7 +19,7 @@ import re
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -119,8 +119,28 @@ def parse_contact(text: str) -> Dict[str, str] | None:
     return {"name": name[:80], "phone": phone}
 
 
+def procedure_question(tracker: Tracker):
+    """The answer service's decision for a report that asks a catalog fact it can answer
+    ("… ghi nhầm ngày sinh, cải chính thì lệ phí bao nhiêu?"): a question, not a petition."""
+    from assistant.answering.question import read_question
+    from assistant.answering.service import get_answer_service
+
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    if not text or text.startswith("/") or not read_question(text).cued:
+        return None
+    try:
+        return get_answer_service().overrule(message, tracker.get_slot("procedure_code"))
+    except Exception as error:  # noqa: BLE001 - then it is taken as a report
+        logger.error("action_petition_start: no answer service (%s)", type(error).__name__)
+        return None
+
+
 class ActionPetitionStart(Action):
-    """Clears any earlier petition, keeps a descriptive first message as the description."""
+    """Clears any earlier petition, keeps a descriptive first message as the description.
+
+    A report that asks a procedure's fee, documents, time or place, and names a procedure
+    the catalog has, is answered instead (and the form does not start)."""
 
     def name(self) -> str:
         return "action_petition_start"
@@ -128,6 +148,11 @@ class ActionPetitionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        decision = procedure_question(tracker)
+        if decision is not None:
+            from actions.procedures import say
+
+            return [*say(dispatcher, decision), FollowupAction("action_listen")]
         text = tracker.latest_message.get("text") or ""
         events = [SlotSet(slot, None) for slot in SLOTS]
         if not text.startswith("/") and says_enough(text):
