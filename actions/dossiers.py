@@ -108,9 +108,10 @@ class ActionAskVerificationDigits(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         settings = get_settings()
-        dispatcher.utter_message(
-            text=answers.ask_digits(settings.verification_rule, settings.verification_digits)
-        )
+        # A petition is checked against the phone its reporter left, whatever the rule.
+        petition = PETITION_CODE_RE.fullmatch(tracker.get_slot("dossier_code") or "")
+        rule = "phone" if petition else settings.verification_rule
+        dispatcher.utter_message(text=answers.ask_digits(rule, settings.verification_digits))
         return []
 
 

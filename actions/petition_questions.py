@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.petitions import MAX_PHOTOS, commune_name, photo_tokens
+from actions.petitions import MAX_PHOTOS, commune_name, interrupts, photo_tokens
 from assistant.petitions import config
 from assistant.petitions.communes import communes, match_commune
 from assistant.petitions.service import PetitionService
@@ -24,8 +24,8 @@ def _answered(tracker: Tracker, slot: str) -> str | None:
     """The citizen's last message when it was typed in answer to ``slot``'s question (which
     was then left open): the question is asked again with what went wrong."""
     text = (tracker.latest_message.get("text") or "").strip()
-    if not text or text.startswith("/"):
-        return None
+    if not text or text.startswith("/") or interrupts(tracker.latest_message or {}):
+        return None  # a question answered in between: the form just asks again
     users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
     asked = None
     for event in tracker.events[: users[-1] if users else 0]:

@@ -67,7 +67,28 @@ START = (
     "Tôi sẽ giúp Anh/Chị gửi phản ánh tới cơ quan chức năng của thành phố, qua vài câu hỏi "
     "ngắn. Anh/Chị nhắn “thôi” để dừng bất cứ lúc nào."
 )
+_NAME_LABELS = (
+    ("ho", "va", "ten"),
+    ("ho", "ten"),
+    ("ten", "toi", "la"),
+    ("toi", "ten", "la"),
+    ("toi", "ten"),
+    ("ten", "la"),
+    ("ten",),
+)
+_PHONE_LABELS = {"sdt", "so", "dien", "thoai", "dt", "dthoai", "so dien thoai"}
 GENERIC = {"phan", "anh", "kien", "nghi", "toi", "muon", "gui", "cho", "mot", "viec", "y", "a"}
+
+
+def interrupts(message: Dict[str, Any]) -> bool:
+    """A confident procedure question (naming one) or FAQ: answered before the form goes on."""
+    intent = message.get("intent") or {}
+    if intent.get("name") not in INTERRUPTIONS:
+        return False
+    if (intent.get("confidence") or 0) < INTERRUPTION_CONFIDENCE:
+        return False
+    named = any(e.get("entity") == "procedure" for e in message.get("entities") or [])
+    return named or intent.get("name") == "faq"
 
 
 def _folded(text: str) -> str:
@@ -112,8 +133,17 @@ def parse_contact(text: str) -> Dict[str, str] | None:
     phone = phone_number(match.group(0)) if match else None
     if phone is None:
         return None
-    name = " ".join(re.sub(r"[^\w\s]", " ", text[: match.start()] + text[match.end() :]).split())
-    name = re.sub(r"^(?:(?:ten|ho ten|sdt|so)\s+)+", "", name, flags=re.IGNORECASE)
+    words = re.sub(r"[^\w\s]", " ", text[: match.start()] + text[match.end() :]).split()
+    folded = [fold(word).lower() for word in words]
+    while folded and folded[0] in _PHONE_LABELS:  # "SĐT 09… họ tên …": the phone's label
+        words, folded = words[1:], folded[1:]
+    for label in _NAME_LABELS:  # "Họ tên: …", "tên …" before the name
+        if folded[: len(label)] == list(label):
+            words, folded = words[len(label) :], folded[len(label) :]
+            break
+    while folded and folded[-1] in _PHONE_LABELS:  # "…, SĐT" / "số điện thoại" after it
+        words, folded = words[:-1], folded[:-1]
+    name = " ".join(words)
     if not re.search(r"[^\W\d_]{2,}", name):
         return None
     return {"name": name[:80], "phone": phone}
@@ -172,9 +202,9 @@ class ValidatePetitionForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[str]:
-        answers = (tracker.get_slot("petition_confirm"), tracker.get_slot("petition_consent"))
-        if CANCELLED in answers:
-            return []
+        if tracker.get_slot("petition_confirm") == CANCELLED:
+            # Stopped: the one slot that says so (rasa_sdk returns only the slots listed).
+            return ["petition_confirm"]
         # The coordinates come with the place (an empty list when typed); listed so that
         # rasa_sdk keeps them, never asked for.
         at = domain_slots.index("petition_location") + 1
@@ -195,14 +225,8 @@ class ValidatePetitionForm(FormValidationAction):
             return None
         message = tracker.latest_message
         text = (message.get("text") or "").strip()
-        intent = message.get("intent") or {}
-        if not text or text.startswith("/"):
+        if not text or text.startswith("/") or interrupts(message):
             return None
-        if intent.get("name") in INTERRUPTIONS:
-            confident = (intent.get("confidence") or 0) >= INTERRUPTION_CONFIDENCE
-            named = any(e.get("entity") == "procedure" for e in message.get("entities") or [])
-            if confident and (named or intent.get("name") == "faq"):
-                return None
         return text
 
     @staticmethod
@@ -300,7 +324,7 @@ class ValidatePetitionForm(FormValidationAction):
             return {}
         folded = _folded(text)
         if cancels(text):
-            return {"petition_consent": CANCELLED}
+            return {"petition_confirm": CANCELLED}
         if folded in _YES:
             return {"petition_consent": "yes"}
         if folded in _NO:
@@ -314,7 +338,9 @@ class ValidatePetitionForm(FormValidationAction):
         text = self._answer(tracker, "petition_contact")
         if text is None:
             return {}
-        if cancels(text) or _folded(text) in _NO:
+        if cancels(text):
+            return {"petition_confirm": CANCELLED}
+        if _folded(text) in _NO:
             return {"petition_consent": "no", "petition_contact": None}
         contact = parse_contact(text)
         if contact is None:

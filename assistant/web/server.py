@@ -18,6 +18,7 @@ from aiohttp import web
 from assistant.channels.address import METADATA_KEY, client_address
 from assistant.channels.rest import APOLOGY, MAX_MESSAGE_CHARS
 from assistant.settings import get_settings
+from assistant.web.uploads import read_at_most
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -35,8 +36,8 @@ async def chat(request: web.Request) -> web.Response:
     if (request.content_length or 0) > CHAT_MAX_BYTES:
         return web.json_response({"error": "Tin nhắn quá dài."}, status=413)
     try:
-        raw = await request.content.read(CHAT_MAX_BYTES + 1)
-        if len(raw) > CHAT_MAX_BYTES:
+        raw = await read_at_most(request, CHAT_MAX_BYTES)
+        if raw is None:
             return web.json_response({"error": "Tin nhắn quá dài."}, status=413)
         payload = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):

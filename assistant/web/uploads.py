@@ -22,14 +22,28 @@ NOT_STORED = "Xin lỗi Anh/Chị, tôi chưa lưu được ảnh lúc này. Anh
 TOO_LARGE = "Ảnh Anh/Chị gửi lớn hơn 5 MB. Anh/Chị vui lòng gửi ảnh nhỏ hơn."
 
 
+async def read_at_most(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None once it passes ``limit`` (a read returns what has arrived so
+    far, so a photo comes in many reads)."""
+    chunks, size = [], 0
+    while True:
+        chunk = await request.content.read(64 * 1024)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
 async def upload_photo(request: web.Request) -> web.Response:
     sender = request.query.get("sender", "")
     if not sender.strip() or len(sender) > 128:
         return web.json_response({"error": "Cần 'sender' hợp lệ."}, status=400)
     if (request.content_length or 0) > MAX_BYTES:
         return web.json_response({"error": TOO_LARGE}, status=413)
-    data = await request.content.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
+    data = await read_at_most(request, MAX_BYTES)
+    if data is None:
         return web.json_response({"error": TOO_LARGE}, status=413)
     try:
         token = await asyncio.to_thread(

@@ -9,10 +9,7 @@ takes is offered the message path. The browser test at the end does the same wit
 from __future__ import annotations
 
 import json
-import queue
-import re
 import secrets
-import threading
 import time
 
 import pytest
@@ -22,12 +19,11 @@ from sqlalchemy import select
 
 from actions.desk import BACK, NOBODY, RATE_DESK
 from actions.feedback import THANKS_UP
-from assistant.catalog.importer import import_catalog
-from assistant.db.migrate import upgrade
 from assistant.db.models import AnswerFeedback, AuditEntry, Handoff
 from assistant.db.session import session_scope
 from assistant.handoff.live import TAKEN
 from assistant.settings import PROJECT_ROOT
+from tests.e2e.desk_client import Stream, chat, desk_login, seeded_database, stack_of, tracker
 from tests.e2e.launch import launch
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -35,118 +31,35 @@ pytestmark = pytest.mark.e2e
 SEED = PROJECT_ROOT / "data" / "catalog" / "seed.yml"
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 PASSWORD = "mat-khau-can-bo-2026"
-CSRF = re.compile(r'data-csrf="([^"]+)"')
-LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    from assistant.staff.repository import StaffRepository
-
     workdir = tmp_path_factory.mktemp("live")
-    database_url = f"sqlite:///{workdir / 'live.db'}"
-    upgrade(database_url)
-    import_catalog(SEED, database_url)
-    with session_scope(database_url) as session:
-        for name in ("canbo1", "canbo2"):
-            StaffRepository(session).add_user("test", name, PASSWORD, "editor")
+    database_url = seeded_database(workdir / "live.db", SEED, PASSWORD, "canbo1", "canbo2")
     env = {"HANDOFF_HOURS": "T2-CN 00:00-24:00", "HANDOFF_WAIT_MINUTES": "0.5"}
     token = secrets.token_urlsafe(16)
     with launch(workdir, database_url, extra_env=env, rasa_api_token=token) as running:
-        web = f"http://127.0.0.1:{running['ports']['web']}"
-        rasa = f"http://127.0.0.1:{running['ports']['rasa']}"
-        yield {**running, "db": database_url, "web": web, "rasa": rasa, "token": token}
-
-
-class Stream:
-    """An event stream read in a thread: (event, data) pairs on a queue."""
-
-    def __init__(self, http: requests.Session, url: str, **params) -> None:
-        self.events: queue.Queue = queue.Queue()
-        self.response = http.get(url, params=params, stream=True, timeout=(5, 120))
-        assert self.response.status_code == 200, self.response.text
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        name, data = "message", []
-        try:
-            for line in self.response.iter_lines(decode_unicode=True):
-                if line.startswith("event: "):
-                    name = line[7:]
-                elif line.startswith("data: "):
-                    data.append(line[6:])
-                elif not line and data:
-                    self.events.put((name, json.loads("\n".join(data)), time.monotonic()))
-                    name, data = "message", []
-        except Exception:  # noqa: BLE001 - the stream was closed by the test
-            pass
-        self.events.put(("closed", None, time.monotonic()))
-
-    def next(self, wanted=lambda name, data: True, seconds: float = 20.0):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                name, data, at = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if name == "closed" or wanted(name, data):
-                return name, data, at
-        raise AssertionError("no such event in time")
-
-    def close(self) -> None:
-        self.response.close()
-
-
-def staff(stack, username: str) -> requests.Session:
-    http = requests.Session()
-    page = http.get(f"{stack['web']}/admin/login", timeout=10)
-    token = LOGIN_CSRF.search(page.text).group(1)
-    response = http.post(
-        f"{stack['web']}/admin/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token},
-        timeout=30,
-    )
-    assert response.status_code == 200 and "Đăng xuất" in response.text
-    live = http.get(f"{stack['web']}/admin/live", timeout=10)
-    http.headers["X-CSRF-Token"] = CSRF.search(live.text).group(1)
-    return http
-
-
-def chat(stack, sender: str, text: str) -> list:
-    reply = requests.post(
-        f"{stack['web']}/api/chat", json={"sender": sender, "message": text}, timeout=30
-    )
-    assert reply.status_code == 200, reply.text
-    return reply.json()
-
-
-def tracker(stack, sender: str) -> dict:
-    reply = requests.get(
-        f"{stack['rasa']}/conversations/{sender}/tracker",
-        params={"token": stack["token"]},
-        timeout=10,
-    )
-    assert reply.status_code == 200
-    return reply.json()
+        yield stack_of(running, database_url, token=token)
 
 
 def test_a_citizen_and_a_staff_member_talk_then_the_bot_is_back_and_asks_for_a_rating(stack):
-    desk = staff(stack, "canbo1")
-    other = staff(stack, "canbo2")
+    desk = desk_login(stack["web"], "canbo1", PASSWORD)
+    other = desk_login(stack["web"], "canbo2", PASSWORD)
     staff_events = Stream(desk, f"{stack['web']}/admin/api/live/events")
     staff_events.next(lambda name, data: name == "queue")
     sender = "web-" + secrets.token_hex(8)
 
-    queued = chat(stack, sender, "cho tôi gặp cán bộ")
+    queued = chat(stack["web"], sender, "cho tôi gặp cán bộ")
     handoff = [m["custom"]["handoff"] for m in queued if m.get("custom")][0]
     assert handoff["state"] == "waiting" and handoff["position"] == 1
     assert any(
         "vị trí" in m.get("text", "") or "người tiếp theo" in m.get("text", "") for m in queued
     )
-    assert tracker(stack, sender)["paused"] is True
+    assert tracker(stack["rasa"], stack["token"], sender)["paused"] is True
 
     # While waiting: no bot answer, a note with the place; staff see the message, masked.
-    note = chat(stack, sender, "hồ sơ của tôi bị trả lại, số điện thoại 0912345678")
+    note = chat(stack["web"], sender, "hồ sơ của tôi bị trả lại, số điện thoại 0912345678")
     assert "cán bộ đọc khi tiếp nhận" in note[0]["text"] and note[0]["custom"]["handoff"]
     _, seen, _ = staff_events.next(
         lambda name, data: name == "message" and data["direction"] == "in"
@@ -156,7 +69,9 @@ def test_a_citizen_and_a_staff_member_talk_then_the_bot_is_back_and_asks_for_a_r
     _, snapshot, _ = staff_events.next(lambda n, d: n == "queue" and d and d[0]["messages"] == 1)
     assert snapshot[0]["status"] == "waiting" and "conversation_id" not in snapshot[0]
 
-    widget = Stream(requests.Session(), f"{stack['web']}/api/chat/stream", sender=sender)
+    widget = Stream(
+        requests.Session(), f"{stack['web']}/api/chat/stream", params={"sender": sender}
+    )
     number = handoff["id"]
     taken = desk.post(f"{stack['web']}/admin/api/live/{number}/take", timeout=10)
     assert taken.status_code == 200 and taken.json()["status"] == "active"
@@ -178,7 +93,7 @@ def test_a_citizen_and_a_staff_member_talk_then_the_bot_is_back_and_asks_for_a_r
     _, message, arrived = widget.next(lambda name, data: name == "message")
     assert message["text"] == words and arrived - sent_at < 1.0  # as typed, at once
 
-    during = chat(stack, sender, "vâng cảm ơn, tôi cần mang thêm gì không")
+    during = chat(stack["web"], sender, "vâng cảm ơn, tôi cần mang thêm gì không")
     assert during == [
         {
             "recipient_id": sender,
@@ -186,7 +101,7 @@ def test_a_citizen_and_a_staff_member_talk_then_the_bot_is_back_and_asks_for_a_r
         }
     ]
     staff_events.next(lambda n, d: n == "message" and d["text"].startswith("vâng cảm ơn"))
-    events = tracker(stack, sender)["events"]
+    events = tracker(stack["rasa"], stack["token"], sender)["events"]
     staff_said = [
         e for e in events if e["event"] == "bot" and (e.get("metadata") or {}).get("staff")
     ]
@@ -200,11 +115,11 @@ def test_a_citizen_and_a_staff_member_talk_then_the_bot_is_back_and_asks_for_a_r
     _, rate, _ = widget.next(lambda name, data: name == "message" and data["who"] == "bot")
     assert rate["text"] == RATE_DESK and len(rate["buttons"]) == 2
     assert widget.next()[0] == "closed"  # the stream ends with the conversation
-    assert tracker(stack, sender)["paused"] is False
+    assert tracker(stack["rasa"], stack["token"], sender)["paused"] is False
 
-    thanks = chat(stack, sender, rate["buttons"][0]["payload"])
+    thanks = chat(stack["web"], sender, rate["buttons"][0]["payload"])
     assert thanks[0]["text"] == THANKS_UP
-    answer = chat(stack, sender, "đăng ký khai sinh cần giấy tờ gì")
+    answer = chat(stack["web"], sender, "đăng ký khai sinh cần giấy tờ gì")
     assert "khai sinh" in answer[0]["text"].lower()  # the bot answers again
 
     with session_scope(stack["db"]) as session:
@@ -223,19 +138,21 @@ def test_a_citizen_and_a_staff_member_talk_then_the_bot_is_back_and_asks_for_a_r
 
 
 def test_nobody_takes_it_in_time_so_the_citizen_may_leave_a_message(stack):
-    desk = staff(stack, "canbo2")
+    desk = desk_login(stack["web"], "canbo2", PASSWORD)
     staff_events = Stream(desk, f"{stack['web']}/admin/api/live/events")
     staff_events.next(lambda name, data: name == "queue")
     sender = "web-" + secrets.token_hex(8)
-    queued = chat(stack, sender, "cho tôi gặp nhân viên")
+    queued = chat(stack["web"], sender, "cho tôi gặp nhân viên")
     assert any(m.get("custom") for m in queued)
-    widget = Stream(requests.Session(), f"{stack['web']}/api/chat/stream", sender=sender)
+    widget = Stream(
+        requests.Session(), f"{stack['web']}/api/chat/stream", params={"sender": sender}
+    )
     _, offer, _ = widget.next(lambda name, data: name == "message", seconds=60)
     assert offer["text"].startswith(NOBODY) and offer["state"] == "missed"
     assert offer["buttons"][0]["payload"] == "/request_human"
-    assert tracker(stack, sender)["paused"] is False
+    assert tracker(stack["rasa"], stack["token"], sender)["paused"] is False
     # The same button now leads to the message form, not back into the queue.
-    form = chat(stack, sender, offer["buttons"][0]["payload"])
+    form = chat(stack["web"], sender, offer["buttons"][0]["payload"])
     assert not any(m.get("custom") for m in form)
     assert any("lời nhắn" in m.get("text", "") for m in form)
     widget.close()

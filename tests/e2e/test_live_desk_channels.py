@@ -13,47 +13,32 @@ human-agent tag.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import hmac
-import json
-import queue
-import re
 import secrets
-import threading
 import time
 from datetime import timedelta
-from typing import Any, Callable, Dict, List
+from typing import Any, Dict, List
 
 import pytest
-import requests
 from sqlalchemy import select, update
 
 from actions.desk import BACK, RATE_DESK
 from actions.feedback import THANKS_UP
 from assistant import audit
-from assistant.catalog.importer import import_catalog
-from assistant.channels.zalo import MENU_HINT, expected_signature
-from assistant.db.migrate import upgrade
+from assistant.channels.zalo import MENU_HINT
 from assistant.db.models import AnswerFeedback, Handoff, HandoffMessage
 from assistant.db.session import session_scope
 from assistant.handoff.live import TAKEN
 from assistant.settings import PROJECT_ROOT
 from tests.channels.fake_graph import FakeGraph
-from tests.channels.fake_zalo import APP_SECRET, FakeZalo
+from tests.channels.fake_zalo import FakeZalo
+from tests.e2e.desk_client import Stream, desk_login, seeded_database, stack_of, tracker, wait_until
 from tests.e2e.launch import launch
+from tests.e2e.platforms import Accounts, graph_got, messenger_event, serving, zalo_event, zalo_got
 
 pytestmark = pytest.mark.e2e
 SEED = PROJECT_ROOT / "data" / "catalog" / "seed.yml"
 PASSWORD = "mat-khau-can-bo-2026"
-CSRF = re.compile(r'data-csrf="([^"]+)"')
-LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-ZALO_APP_ID = "4381902311"
-ZALO_OA_SECRET = "oa-secret-key-for-e2e"
-FB_VERIFY = "verify-e2e"
-FB_SECRET = "app-secret-e2e"
-FB_TOKEN = "EAAG-page-token-e2e"
+ACCOUNTS = Accounts()
 
 ASK = "cho tôi gặp cán bộ"
 QUEUED = "Tôi đã chuyển Anh/Chị tới cán bộ hỗ trợ trực tuyến"
@@ -63,134 +48,30 @@ WAITING = f"Hồ sơ của tôi bị trả lại, số điện thoại {CITIZEN_
 WORDS = "Anh/Chị mang theo CCCD bản gốc, gọi 0292 3812 345 nếu cần nhé."
 
 
-class Background:
-    """An event loop in a thread: the fakes answer the Rasa process while the test blocks."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coroutine, timeout: float = 30.0):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-async def _start_fakes():
-    return await FakeZalo(ZALO_APP_ID).start(), await FakeGraph().start()
-
-
-async def _stop_fakes(zalo: FakeZalo, graph: FakeGraph) -> None:
-    await zalo.stop()
-    await graph.stop()
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    from assistant.staff.repository import StaffRepository
-
     workdir = tmp_path_factory.mktemp("live_channels")
-    database_url = f"sqlite:///{workdir / 'live.db'}"
-    upgrade(database_url)
-    import_catalog(SEED, database_url)
-    with session_scope(database_url) as session:
-        StaffRepository(session).add_user("test", "canbo1", PASSWORD, "editor")
-    background = Background()
-    zalo, graph = background.run(_start_fakes())
-    env = {
-        "HANDOFF_HOURS": "T2-CN 00:00-24:00",
-        "HANDOFF_WAIT_MINUTES": "10",
-        "ZALO_APP_ID": ZALO_APP_ID,
-        "ZALO_OA_SECRET_KEY": ZALO_OA_SECRET,
-        "ZALO_APP_SECRET": APP_SECRET,
-        "ZALO_ACCESS_TOKEN": "access-0",
-        "ZALO_REFRESH_TOKEN": "refresh-0",
-        "ZALO_API_BASE": zalo.url,
-        "ZALO_OAUTH_BASE": zalo.url,
-        "FACEBOOK_VERIFY_TOKEN": FB_VERIFY,
-        "FACEBOOK_APP_SECRET": FB_SECRET,
-        "FACEBOOK_PAGE_ACCESS_TOKEN": FB_TOKEN,
-        "FACEBOOK_GRAPH_BASE": graph.base_url,
-    }
-    token = secrets.token_urlsafe(16)
-    try:
+    database_url = seeded_database(workdir / "live.db", SEED, PASSWORD, "canbo1")
+    with serving(lambda: FakeZalo(ACCOUNTS.zalo_app_id), FakeGraph) as (zalo, graph):
+        env = {
+            "HANDOFF_HOURS": "T2-CN 00:00-24:00",
+            "HANDOFF_WAIT_MINUTES": "10",
+            **ACCOUNTS.env(zalo, graph),
+        }
+        token = secrets.token_urlsafe(16)
         with launch(workdir, database_url, extra_env=env, rasa_api_token=token) as running:
-            ports = running["ports"]
-            yield {
-                **running,
-                "db": database_url,
-                "web": f"http://127.0.0.1:{ports['web']}",
-                "rasa": f"http://127.0.0.1:{ports['rasa']}",
-                "token": token,
-                "zalo": zalo,
-                "graph": graph,
-            }
-    finally:
-        background.run(_stop_fakes(zalo, graph))
-        background.stop()
+            yield stack_of(running, database_url, token=token, zalo=zalo, graph=graph)
 
 
-# --- the staff side (as in test_live_desk.py) -------------------------------------------------
-
-
-class Stream:
-    """An event stream read in a thread: (event, data) pairs on a queue."""
-
-    def __init__(self, http: requests.Session, url: str) -> None:
-        self.events: queue.Queue = queue.Queue()
-        self.response = http.get(url, stream=True, timeout=(5, 180))
-        assert self.response.status_code == 200, self.response.text
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        name, data = "message", []
-        try:
-            for line in self.response.iter_lines(decode_unicode=True):
-                if line.startswith("event: "):
-                    name = line[7:]
-                elif line.startswith("data: "):
-                    data.append(line[6:])
-                elif not line and data:
-                    self.events.put((name, json.loads("\n".join(data))))
-                    name, data = "message", []
-        except Exception:  # noqa: BLE001 - the stream was closed by the test
-            pass
-        self.events.put(("closed", None))
-
-    def next(self, wanted: Callable[[str, Any], bool], seconds: float = 20.0):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                name, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if name == "closed" or wanted(name, data):
-                return name, data
-        raise AssertionError("no such event in time")
-
-    def close(self) -> None:
-        self.response.close()
+# --- the staff side ---------------------------------------------------------------------------
 
 
 class Staff:
     def __init__(self, stack: dict, username: str) -> None:
         self.web = stack["web"]
-        self.http = requests.Session()
-        page = self.http.get(f"{self.web}/admin/login", timeout=10)
-        token = LOGIN_CSRF.search(page.text).group(1)
-        answer = self.http.post(
-            f"{self.web}/admin/login",
-            data={"username": username, "password": PASSWORD, "csrf_token": token},
-            timeout=30,
-        )
-        assert answer.status_code == 200 and "Đăng xuất" in answer.text
-        live = self.http.get(f"{self.web}/admin/live", timeout=10)
-        self.http.headers["X-CSRF-Token"] = CSRF.search(live.text).group(1)
+        self.http = desk_login(self.web, username, PASSWORD)
         # The page's event stream is what makes the staff member "online" for the desk.
-        self.events = Stream(self.http, f"{self.web}/admin/api/live/events")
+        self.events = Stream(self.http, f"{self.web}/admin/api/live/events", read_timeout=180)
         self.events.next(lambda name, data: name == "queue")
 
     def act(self, number: int, what: str, **body) -> dict:
@@ -200,7 +81,7 @@ class Staff:
         return answer.json()
 
     def citizen_said(self, start: str) -> dict:
-        _, message = self.events.next(
+        _, message, _ = self.events.next(
             lambda name, data: (
                 name == "message" and data["direction"] == "in" and data["text"].startswith(start)
             )
@@ -221,16 +102,6 @@ def desk(stack):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def wait_until(condition: Callable[[], Any], what: str, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not in {seconds:.0f} s: {what}")
-
-
 def live_handoff(stack: dict, conversation_id: str) -> Dict[str, Any]:
     def find():
         with session_scope(stack["db"]) as session:
@@ -242,16 +113,6 @@ def live_handoff(stack: dict, conversation_id: str) -> Dict[str, Any]:
             return row and {"id": row.id, "channel": row.channel, "status": row.status}
 
     return wait_until(find, "the live conversation is queued")
-
-
-def tracker(stack: dict, sender: str) -> dict:
-    answer = requests.get(
-        f"{stack['rasa']}/conversations/{sender}/tracker",
-        params={"token": stack["token"]},
-        timeout=10,
-    )
-    assert answer.status_code == 200
-    return answer.json()
 
 
 def resumed(stack: dict, number: int) -> bool:
@@ -269,34 +130,12 @@ def rating_of(stack: dict, number: int) -> tuple | None:
 
 
 def zalo_says(stack: dict, user: str, text: str) -> None:
-    timestamp = str(int(time.time() * 1000))
-    payload = {
-        "app_id": ZALO_APP_ID,
-        "event_name": "user_send_text",
-        "timestamp": timestamp,
-        "sender": {"id": user},
-        "recipient": {"id": "579745863508352884"},
-        "message": {"text": text, "msg_id": "msg-" + secrets.token_hex(8)},
-    }
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    mac = expected_signature(ZALO_APP_ID, body, timestamp, ZALO_OA_SECRET)
-    answer = requests.post(
-        f"{stack['rasa']}/webhooks/zalo/webhook",
-        data=body,
-        headers={"Content-Type": "application/json", "X-ZEvent-Signature": f"mac={mac}"},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-
-
-def zalo_got(stack: dict, user: str) -> List[Dict[str, Any]]:
-    """The messages the fake Zalo accepted for ``user``, in order."""
-    return [m["message"] for m in list(stack["zalo"].delivered) if m["user_id"] == user]
+    zalo_event(stack["rasa"], ACCOUNTS, user, "user_send_text", {"text": text})
 
 
 def zalo_texts(stack: dict, user: str, count: int) -> List[str]:
     got = wait_until(
-        lambda: len(zalo_got(stack, user)) >= count and zalo_got(stack, user),
+        lambda: len(zalo_got(stack["zalo"], user)) >= count and zalo_got(stack["zalo"], user),
         f"{count} Zalo message(s)",
     )
     return [m.get("text") for m in got]
@@ -310,7 +149,7 @@ def test_on_zalo_the_citizen_waits_talks_with_staff_then_rates_the_help(stack, d
     assert queued.startswith(QUEUED)
     handoff = live_handoff(stack, user)
     assert (handoff["channel"], handoff["status"]) == ("zalo", "waiting")
-    assert tracker(stack, user)["paused"] is True
+    assert tracker(stack["rasa"], stack["token"], user)["paused"] is True
 
     zalo_says(stack, user, WAITING)
     seen = desk.citizen_said("Hồ sơ của tôi bị trả lại")
@@ -328,7 +167,7 @@ def test_on_zalo_the_citizen_waits_talks_with_staff_then_rates_the_help(stack, d
     zalo_says(stack, user, "Vâng, tôi cần mang thêm gì không")
     desk.citizen_said("Vâng, tôi cần mang thêm gì không")
     time.sleep(1.0)
-    assert len(zalo_got(stack, user)) == 4  # taken: no note, no apology, no bot answer
+    assert len(zalo_got(stack["zalo"], user)) == 4  # taken: no note, no apology, no bot answer
 
     assert desk.act(number, "close")["status"] == "closed"
     back, prompt = zalo_texts(stack, user, 6)[4:6]
@@ -336,44 +175,20 @@ def test_on_zalo_the_citizen_waits_talks_with_staff_then_rates_the_help(stack, d
     assert prompt.startswith(RATE_DESK) and prompt.endswith(MENU_HINT)
     assert "1. 👍 Hữu ích" in prompt and "2. 👎 Chưa đúng" in prompt
     wait_until(lambda: resumed(stack, number), "Rasa resumes the conversation")
-    assert tracker(stack, user)["paused"] is False
+    assert tracker(stack["rasa"], stack["token"], user)["paused"] is False
 
     zalo_says(stack, user, "1")  # the number picks the first button
     assert zalo_texts(stack, user, 7)[6] == THANKS_UP
     assert rating_of(stack, number) == ("handoff", "up")
-    assert all(set(m) == {"text"} for m in zalo_got(stack, user))
+    assert all(set(m) == {"text"} for m in zalo_got(stack["zalo"], user))
     assert stack["zalo"].refreshes() == []
 
 
 # --- Messenger --------------------------------------------------------------------------------
 
 
-def messenger_event(stack: dict, psid: str, **what: Any) -> None:
-    event = {"sender": {"id": psid}, "recipient": {"id": "PAGE"}, "timestamp": 1, **what}
-    body = json.dumps(
-        {"object": "page", "entry": [{"id": "PAGE", "time": 1, "messaging": [event]}]}
-    ).encode()
-    signature = "sha256=" + hmac.new(FB_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    answer = requests.post(
-        f"{stack['rasa']}/webhooks/facebook/webhook",
-        data=body,
-        headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-
-
 def messenger_says(stack: dict, psid: str, text: str) -> None:
-    messenger_event(stack, psid, message={"mid": "mid." + secrets.token_hex(8), "text": text})
-
-
-def graph_got(stack: dict, psid: str) -> List[Dict[str, Any]]:
-    """The Send API bodies the fake Graph accepted for ``psid``, in order."""
-    return [
-        r.json
-        for r in list(stack["graph"].requests)
-        if r.status == 200 and r.json["recipient"]["id"] == psid
-    ]
+    messenger_event(stack["rasa"], ACCOUNTS, psid, message={"text": text})
 
 
 def graph_texts(stack: dict, psid: str, count: int) -> List[Dict[str, Any]]:
@@ -383,7 +198,7 @@ def graph_texts(stack: dict, psid: str, count: int) -> List[Dict[str, Any]]:
     can see."""
 
     def texts():
-        bodies = [b for b in graph_got(stack, psid) if "handoff" not in b["message"]]
+        bodies = [b for b in graph_got(stack["graph"], psid) if "handoff" not in b["message"]]
         return len(bodies) >= count and bodies
 
     return wait_until(texts, f"{count} Messenger message(s)")
@@ -398,7 +213,7 @@ def test_on_messenger_the_citizen_waits_talks_with_staff_then_rates_the_help(sta
     assert queued["messaging_type"] == "RESPONSE"
     handoff = live_handoff(stack, psid)
     assert (handoff["channel"], handoff["status"]) == ("facebook", "waiting")
-    assert tracker(stack, psid)["paused"] is True
+    assert tracker(stack["rasa"], stack["token"], psid)["paused"] is True
 
     messenger_says(stack, psid, WAITING)
     seen = desk.citizen_said("Hồ sơ của tôi bị trả lại")
@@ -435,7 +250,7 @@ def test_on_messenger_the_citizen_waits_talks_with_staff_then_rates_the_help(sta
         "tag": "HUMAN_AGENT",
         "message": {"text": late},
     }
-    events = tracker(stack, psid)["events"]
+    events = tracker(stack["rasa"], stack["token"], psid)["events"]
     staff_said = [
         e for e in events if e["event"] == "bot" and (e.get("metadata") or {}).get("staff")
     ]
@@ -449,10 +264,15 @@ def test_on_messenger_the_citizen_waits_talks_with_staff_then_rates_the_help(sta
     assert template["template_type"] == "button" and template["text"] == RATE_DESK
     assert [b["title"] for b in template["buttons"]] == ["👍 Hữu ích", "👎 Chưa đúng"]
     wait_until(lambda: resumed(stack, number), "Rasa resumes the conversation")
-    assert tracker(stack, psid)["paused"] is False
+    assert tracker(stack["rasa"], stack["token"], psid)["paused"] is False
 
     up = template["buttons"][0]["payload"]
-    messenger_event(stack, psid, postback={"mid": "mid.rate", "title": "👍 Hữu ích", "payload": up})
+    messenger_event(
+        stack["rasa"],
+        ACCOUNTS,
+        psid,
+        postback={"mid": "mid.rate", "title": "👍 Hữu ích", "payload": up},
+    )
     assert graph_texts(stack, psid, 8)[7]["message"]["text"] == THANKS_UP
     assert rating_of(stack, number) == ("handoff", "up")
-    assert all(r.access_token == FB_TOKEN for r in stack["graph"].requests)
+    assert all(r.access_token == ACCOUNTS.fb_token for r in stack["graph"].requests)

@@ -17,40 +17,23 @@ import pytest
 import requests
 from PIL import Image
 
-from assistant.catalog.importer import import_catalog
-from assistant.db.migrate import upgrade
-from assistant.db.session import session_scope
 from assistant.settings import PROJECT_ROOT
+from tests.e2e.desk_client import chat, form_csrf, seeded_database, stack_of, staff_login
 from tests.e2e.launch import launch
 
 pytestmark = pytest.mark.e2e
 SEED = PROJECT_ROOT / "data" / "catalog" / "seed.yml"
 PASSWORD = "mat-khau-can-bo-2026"
-LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CODE = re.compile(r"PA-\d{4}-\d{6}")
 REPORT = "đèn đường trong hẻm 12 đường Mậu Thân bị hư cả tuần nay, tối đi rất nguy hiểm"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    from assistant.staff.repository import StaffRepository
-
     workdir = tmp_path_factory.mktemp("petitions")
-    database_url = f"sqlite:///{workdir / 'petitions.db'}"
-    upgrade(database_url)
-    import_catalog(SEED, database_url)
-    with session_scope(database_url) as session:
-        StaffRepository(session).add_user("test", "canbo", PASSWORD, "editor")
+    database_url = seeded_database(workdir / "petitions.db", SEED, PASSWORD, "canbo")
     with launch(workdir, database_url, rasa_api_token=secrets.token_urlsafe(16)) as running:
-        yield {**running, "db": database_url, "web": f"http://127.0.0.1:{running['ports']['web']}"}
-
-
-def say(stack, sender: str, text: str) -> list:
-    reply = requests.post(
-        f"{stack['web']}/api/chat", json={"sender": sender, "message": text}, timeout=30
-    )
-    assert reply.status_code == 200, reply.text
-    return reply.json()
+        yield stack_of(running, database_url)
 
 
 def words(replies: list) -> str:
@@ -70,15 +53,15 @@ def report(
     stack, sender: str, commune: str = "ninh kieu", consent: str = "Nguyễn Văn An 0912345678"
 ):
     """Files the street-light report; returns every reply on the way and the code."""
-    replies = say(stack, sender, REPORT)
+    replies = chat(stack["web"], sender, REPORT)
     assert "gửi phản ánh" in words(replies)
     category = replies[-1]
     assert category["buttons"][0]["title"] == "Chiếu sáng"  # the likeliest first
-    replies = say(stack, sender, category["buttons"][0]["payload"])
+    replies = chat(stack["web"], sender, category["buttons"][0]["payload"])
     assert "phường, xã nào" in words(replies)
-    replies = say(stack, sender, commune)
+    replies = chat(stack["web"], sender, commune)
     assert "ở đâu" in words(replies)
-    replies = say(stack, sender, "hẻm 12 đường Mậu Thân, gần chợ")
+    replies = chat(stack["web"], sender, "hẻm 12 đường Mậu Thân, gần chợ")
     assert "ảnh" in words(replies)
     upload = requests.post(
         f"{stack['web']}/api/chat/photo",
@@ -89,9 +72,9 @@ def report(
     )
     assert upload.status_code == 200, upload.text
     token = upload.json()["photo_token"]
-    replies = say(stack, sender, f'/send_photo{{"photo_token":"{token}"}}')
+    replies = chat(stack["web"], sender, f'/send_photo{{"photo_token":"{token}"}}')
     assert "đã nhận 1 ảnh" in words(replies)
-    summary = say(stack, sender, "xong")
+    summary = chat(stack["web"], sender, "xong")
     return summary
 
 
@@ -101,34 +84,27 @@ def test_a_report_is_filed_looked_up_changed_by_staff_and_the_citizen_is_told(st
     text = words(summary)
     assert "Chiếu sáng" in text and "Phường Ninh Kiều" in text and "Ảnh: 1" in text
     assert [b["title"] for b in summary[-1]["buttons"]] == ["Gửi phản ánh", "Hủy"]
-    consent = say(stack, sender, "gửi")
+    consent = chat(stack["web"], sender, "gửi")
     assert "họ tên và số điện thoại" in words(consent)
-    done = words(say(stack, sender, "Nguyễn Văn An 0912345678"))
+    done = words(chat(stack["web"], sender, "Nguyễn Văn An 0912345678"))
     code = CODE.search(done).group(0)
     assert "hạn xử lý" in done and "số cuối" in done
 
-    asked = words(say(stack, sender, f"phản ánh {code} tới đâu rồi"))
+    asked = words(chat(stack["web"], sender, f"phản ánh {code} tới đâu rồi"))
     assert "số" in asked and code not in asked  # the digits first
-    status = words(say(stack, sender, "5678"))
+    status = words(chat(stack["web"], sender, "5678"))
     assert code in status and "mới" in status and "Mậu Thân" in status  # the owner's view
 
-    staff = requests.Session()
-    page = staff.get(f"{stack['web']}/admin/login", timeout=10)
-    staff.post(
-        f"{stack['web']}/admin/login",
-        data={"username": "canbo", "password": PASSWORD,
-              "csrf_token": LOGIN_CSRF.search(page.text).group(1)},
-        timeout=30,
-    ).raise_for_status()  # fmt: skip
+    staff = staff_login(stack["web"], "canbo", PASSWORD)
     detail = staff.get(f"{stack['web']}/admin/petitions/{code}", timeout=10)
     assert detail.status_code == 200 and "0912345678" not in detail.text
     changed = staff.post(
         f"{stack['web']}/admin/petitions/{code}/status",
-        data={"status": "da_tiep_nhan", "csrf_token": LOGIN_CSRF.search(detail.text).group(1)},
+        data={"status": "da_tiep_nhan", "csrf_token": form_csrf(detail.text)},
         timeout=10,
     )
     assert changed.status_code == 200
-    told = words(say(stack, sender, "/session_start"))
+    told = words(chat(stack["web"], sender, "/session_start"))
     assert f"Thông báo: Phản ánh {code}" in told and "tiếp nhận" in told
 
     published = requests.get(f"{stack['web']}/open311/v2/requests/{code}.json", timeout=10)
@@ -141,30 +117,32 @@ def test_a_report_is_filed_looked_up_changed_by_staff_and_the_citizen_is_told(st
 def test_without_a_phone_anyone_sees_only_the_status_and_a_similar_report_can_be_followed(stack):
     first = "web-" + secrets.token_hex(6)
     report(stack, first, commune="cai khe")
-    say(stack, first, "gửi")
-    done = words(say(stack, first, "không để lại"))
+    chat(stack["web"], first, "gửi")
+    done = words(chat(stack["web"], first, "không để lại"))
     code = CODE.search(done).group(0)
     other = "web-" + secrets.token_hex(6)
-    status = words(say(stack, other, f"kiểm tra giúp phản ánh {code}"))
+    status = words(chat(stack["web"], other, f"kiểm tra giúp phản ánh {code}"))
     assert code in status and "mới" in status.lower() and "Mậu Thân" not in status
 
     again = "web-" + secrets.token_hex(6)
     summary = report(stack, again, commune="cai khe")
     follow = [b for b in summary[-1]["buttons"] if b["title"] == f"Theo dõi {code}"]
     assert follow, summary[-1]
-    followed = words(say(stack, again, follow[0]["payload"]))
+    followed = words(chat(stack["web"], again, follow[0]["payload"]))
     assert f"phản ánh {code} có cập nhật" in followed
 
 
 def test_a_question_in_the_middle_is_answered_and_thoi_stops_the_report(stack):
     sender = "web-" + secrets.token_hex(6)
-    say(stack, sender, REPORT)
-    replies = say(stack, sender, "lệ phí đăng ký khai sinh bao nhiêu")
+    chat(stack["web"], sender, REPORT)
+    replies = chat(stack["web"], sender, "lệ phí đăng ký khai sinh bao nhiêu")
     text = words(replies)
     assert "Lệ phí" in text and "lĩnh vực nào" in text  # answered, then asked again
-    stopped = words(say(stack, sender, "thôi"))
+    stopped = words(chat(stack["web"], sender, "thôi"))
     assert "không gửi phản ánh" in stopped
-    assert "khai sinh" in words(say(stack, sender, "đăng ký khai sinh cần giấy tờ gì")).lower()
+    assert (
+        "khai sinh" in words(chat(stack["web"], sender, "đăng ký khai sinh cần giấy tờ gì")).lower()
+    )
 
 
 def test_in_chromium_a_report_with_a_photo_and_the_location_then_the_staff_list(stack, tmp_path):

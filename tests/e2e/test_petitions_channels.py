@@ -20,49 +20,36 @@ LOOPBACK_CHANNELS) that differ from the real channels in that one argument.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
-import hmac
 import io
-import json
 import os
 import re
 import secrets
-import threading
-import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
 import pytest
-import requests
 from PIL import Image
 from sqlalchemy import select
 
 import tests.e2e.launch as launcher
-from assistant.catalog.importer import import_catalog
-from assistant.channels.zalo import MENU_HINT, expected_signature
-from assistant.db.migrate import upgrade
+from assistant.channels.zalo import MENU_HINT
 from assistant.db.models import Petition, PetitionNotification, PetitionPhoto
 from assistant.db.session import session_scope
 from assistant.settings import PROJECT_ROOT
 from tests.channels.fake_cdn import FakeCDN, jpeg_with_gps
 from tests.channels.fake_graph import FakeGraph
-from tests.channels.fake_zalo import APP_SECRET, FakeZalo
+from tests.channels.fake_zalo import FakeZalo
+from tests.e2e.desk_client import form_csrf, seeded_database, stack_of, staff_login, wait_until
+from tests.e2e.platforms import Accounts, graph_got, messenger_event, serving, zalo_event, zalo_got
 
 pytestmark = pytest.mark.e2e
 SEED = PROJECT_ROOT / "data" / "catalog" / "seed.yml"
 PASSWORD = "mat-khau-can-bo-2026"
-LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CODE = re.compile(r"PA-\d{4}-\d{6}")
 REPORT = "đèn đường trong hẻm 12 đường Mậu Thân bị hư cả tuần nay, tối đi rất nguy hiểm"
 PLACE = "hẻm 12 đường Mậu Thân, gần chợ"
-
-ZALO_APP_ID = "4381902311"
-ZALO_OA_SECRET = "oa-secret-key-for-e2e"
-FB_VERIFY = "verify-e2e"
-FB_SECRET = "app-secret-e2e"
-FB_TOKEN = "EAAG-page-token-e2e"
+ACCOUNTS = Accounts()
 PUSH_SECONDS = 40  # the portal's round is every 15 s (notices.EVERY, not a setting)
 
 LOOPBACK_CHANNELS = '''"""Test-only: the real Zalo and Messenger channels, allowed to fetch
@@ -88,34 +75,6 @@ e2e_loopback_channels.LoopbackMessengerInput:
 """
 
 
-class Background:
-    """An event loop in a thread: the fakes answer the Rasa process while the test blocks."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coroutine, timeout: float = 30.0):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-async def _start_fakes():
-    cdn = await FakeCDN().start()
-    cdn.files["zalo/den-duong.jpg"] = (jpeg_with_gps(), "image/jpeg")
-    cdn.files["fb/den-duong.jpg"] = (jpeg_with_gps(size=(240, 320)), "image/jpeg")
-    return await FakeZalo(ZALO_APP_ID).start(), await FakeGraph().start(), cdn
-
-
-async def _stop_fakes(*fakes) -> None:
-    for fake in fakes:
-        await fake.stop()
-
-
 def _with_credentials(path: Path) -> Callable[..., dict]:
     """launch()'s server commands, Rasa reading ``path`` instead of credentials.yml."""
     real = launcher.server_commands
@@ -131,66 +90,26 @@ def _with_credentials(path: Path) -> Callable[..., dict]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    from assistant.staff.repository import StaffRepository
-
     workdir = tmp_path_factory.mktemp("petition_channels")
-    database_url = f"sqlite:///{workdir / 'petitions.db'}"
-    upgrade(database_url)
-    import_catalog(SEED, database_url)
-    with session_scope(database_url) as session:
-        StaffRepository(session).add_user("test", "canbo", PASSWORD, "editor")
+    database_url = seeded_database(workdir / "petitions.db", SEED, PASSWORD, "canbo")
     (workdir / "e2e_loopback_channels.py").write_text(LOOPBACK_CHANNELS, encoding="utf-8")
     credentials = workdir / "credentials.yml"
     credentials.write_text(CREDENTIALS, encoding="utf-8")
-    background = Background()
-    zalo, graph, cdn = background.run(_start_fakes())
-    env = {
-        "PYTHONPATH": f"{PROJECT_ROOT}{os.pathsep}{workdir}",
-        "ZALO_APP_ID": ZALO_APP_ID,
-        "ZALO_OA_SECRET_KEY": ZALO_OA_SECRET,
-        "ZALO_APP_SECRET": APP_SECRET,
-        "ZALO_ACCESS_TOKEN": "access-0",
-        "ZALO_REFRESH_TOKEN": "refresh-0",
-        "ZALO_API_BASE": zalo.url,
-        "ZALO_OAUTH_BASE": zalo.url,
-        "FACEBOOK_VERIFY_TOKEN": FB_VERIFY,
-        "FACEBOOK_APP_SECRET": FB_SECRET,
-        "FACEBOOK_PAGE_ACCESS_TOKEN": FB_TOKEN,
-        "FACEBOOK_GRAPH_BASE": graph.base_url,
-    }
-    token = secrets.token_urlsafe(16)
-    try:
-        with contextlib.ExitStack() as running:
-            with pytest.MonkeyPatch.context() as patch:  # only while the servers start
-                patch.setattr(launcher, "server_commands", _with_credentials(credentials))
-                servers = running.enter_context(
-                    launcher.launch(workdir, database_url, extra_env=env, rasa_api_token=token)
-                )
-            ports = servers["ports"]
-            yield {
-                **servers,
-                "db": database_url,
-                "web": f"http://127.0.0.1:{ports['web']}",
-                "zalo": zalo,
-                "graph": graph,
-                "cdn": cdn,
-            }
-    finally:
-        background.run(_stop_fakes(zalo, graph, cdn))
-        background.stop()
+    fakes = (lambda: FakeZalo(ACCOUNTS.zalo_app_id), FakeGraph, FakeCDN)
+    with serving(*fakes) as (zalo, graph, cdn), contextlib.ExitStack() as running:
+        cdn.files["zalo/den-duong.jpg"] = (jpeg_with_gps(), "image/jpeg")
+        cdn.files["fb/den-duong.jpg"] = (jpeg_with_gps(size=(240, 320)), "image/jpeg")
+        env = {"PYTHONPATH": f"{PROJECT_ROOT}{os.pathsep}{workdir}", **ACCOUNTS.env(zalo, graph)}
+        token = secrets.token_urlsafe(16)
+        with pytest.MonkeyPatch.context() as patch:  # only while the servers start
+            patch.setattr(launcher, "server_commands", _with_credentials(credentials))
+            servers = running.enter_context(
+                launcher.launch(workdir, database_url, extra_env=env, rasa_api_token=token)
+            )
+        yield stack_of(servers, database_url, zalo=zalo, graph=graph, cdn=cdn)
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def wait_until(condition: Callable[[], Any], what: str, seconds: float = 30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not in {seconds:.0f} s: {what}")
 
 
 def petition(stack: dict, code: str) -> Dict[str, Any]:
@@ -256,43 +175,19 @@ class Transcript:
 # --- Zalo -------------------------------------------------------------------------------------
 
 
-def zalo_event(stack: dict, user: str, event_name: str, message: Dict[str, Any]) -> None:
-    timestamp = str(int(time.time() * 1000))
-    payload = {
-        "app_id": ZALO_APP_ID,
-        "event_name": event_name,
-        "timestamp": timestamp,
-        "sender": {"id": user},
-        "recipient": {"id": "579745863508352884"},
-        "message": {"msg_id": "msg-" + secrets.token_hex(8), **message},
-    }
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    mac = expected_signature(ZALO_APP_ID, body, timestamp, ZALO_OA_SECRET)
-    answer = requests.post(
-        f"http://127.0.0.1:{stack['ports']['rasa']}/webhooks/zalo/webhook",
-        data=body,
-        headers={"Content-Type": "application/json", "X-ZEvent-Signature": f"mac={mac}"},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-
-
 def zalo_says(stack: dict, user: str, text: str) -> None:
-    zalo_event(stack, user, "user_send_text", {"text": text})
+    zalo_event(stack["rasa"], ACCOUNTS, user, "user_send_text", {"text": text})
 
 
 def zalo_sends_photo(stack: dict, user: str, url: str) -> None:
     """Zalo's user_send_image: the photo's CDN URL in ``payload.url``, with a thumbnail."""
     image = {"type": "image", "payload": {"url": url, "thumbnail": url}}
-    zalo_event(stack, user, "user_send_image", {"text": "", "attachments": [image]})
+    message = {"text": "", "attachments": [image]}
+    zalo_event(stack["rasa"], ACCOUNTS, user, "user_send_image", message)
 
 
 def zalo_texts(stack: dict, user: str) -> List[str]:
-    return [
-        m["message"].get("text") or ""
-        for m in list(stack["zalo"].delivered)
-        if m["user_id"] == user
-    ]
+    return [m.get("text") or "" for m in zalo_got(stack["zalo"], user)]
 
 
 def test_on_zalo_a_report_with_a_photo_gets_a_code_and_the_staff_update_is_pushed(stack):
@@ -336,19 +231,12 @@ def test_on_zalo_a_report_with_a_photo_gets_a_code_and_the_staff_update_is_pushe
     assert_clean(photo)
     assert Image.open(io.BytesIO(photo)).size == (320, 240)
 
-    staff = requests.Session()
-    page = staff.get(f"{stack['web']}/admin/login", timeout=10)
-    staff.post(
-        f"{stack['web']}/admin/login",
-        data={"username": "canbo", "password": PASSWORD,
-              "csrf_token": LOGIN_CSRF.search(page.text).group(1)},
-        timeout=30,
-    ).raise_for_status()  # fmt: skip
+    staff = staff_login(stack["web"], "canbo", PASSWORD)
     detail = staff.get(f"{stack['web']}/admin/petitions/{code}", timeout=10)
     assert detail.status_code == 200 and code in detail.text
     changed = staff.post(
         f"{stack['web']}/admin/petitions/{code}/status",
-        data={"status": "da_tiep_nhan", "csrf_token": LOGIN_CSRF.search(detail.text).group(1)},
+        data={"status": "da_tiep_nhan", "csrf_token": form_csrf(detail.text)},
         timeout=10,
     )
     assert changed.status_code == 200
@@ -365,40 +253,19 @@ def test_on_zalo_a_report_with_a_photo_gets_a_code_and_the_staff_update_is_pushe
 # --- Messenger --------------------------------------------------------------------------------
 
 
-def messenger_event(stack: dict, psid: str, **what: Any) -> None:
-    event = {"sender": {"id": psid}, "recipient": {"id": "PAGE"}, "timestamp": 1, **what}
-    body = json.dumps(
-        {"object": "page", "entry": [{"id": "PAGE", "time": 1, "messaging": [event]}]}
-    ).encode()
-    signature = "sha256=" + hmac.new(FB_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    answer = requests.post(
-        f"http://127.0.0.1:{stack['ports']['rasa']}/webhooks/facebook/webhook",
-        data=body,
-        headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-
-
-def mid() -> str:
-    return "mid." + secrets.token_hex(8)
-
-
 def messenger_says(stack: dict, psid: str, text: str) -> None:
-    messenger_event(stack, psid, message={"mid": mid(), "text": text})
+    messenger_event(stack["rasa"], ACCOUNTS, psid, message={"text": text})
 
 
 def messenger_attaches(stack: dict, psid: str, attachment: Dict[str, Any]) -> None:
-    messenger_event(stack, psid, message={"mid": mid(), "attachments": [attachment]})
+    messenger_event(stack["rasa"], ACCOUNTS, psid, message={"attachments": [attachment]})
 
 
 def graph_texts(stack: dict, psid: str) -> List[str]:
     """What the citizen reads of each Send API body: its text, or its button template's."""
     texts = []
-    for request in list(stack["graph"].requests):
-        if request.status != 200 or request.json["recipient"]["id"] != psid:
-            continue
-        message = request.json["message"]
+    for body in graph_got(stack["graph"], psid):
+        message = body["message"]
         template = (message.get("attachment") or {}).get("payload") or {}
         texts.append(message.get("text") or template.get("text") or "")
     return texts
@@ -438,4 +305,4 @@ def test_on_messenger_a_shared_location_and_a_photo_reach_the_summary_and_the_pe
     assert stored["coordinates"] == (10.0452, 105.7831)
     [photo] = stored["photos"]
     assert_clean(photo)
-    assert all(r.access_token == FB_TOKEN for r in stack["graph"].requests)
+    assert all(r.access_token == ACCOUNTS.fb_token for r in stack["graph"].requests)
