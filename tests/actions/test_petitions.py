@@ -778,7 +778,7 @@ async def test_a_contact_not_understood_says_how_to_type_it():
 
 
 async def test_thoi_at_the_contact_question_stops_the_petition():
-    """"thôi" stops the form at any step, the last question included."""
+    """ "thôi" stops the form at any step, the last question included."""
     t = asked("petition_contact", typed("thôi"), petition_consent="yes", **FILLED)
     found, _ = await extract("petition_contact", t)
     assert found == {"petition_confirm": CANCELLED}
