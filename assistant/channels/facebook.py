@@ -49,7 +49,7 @@ from assistant.channels.attachments import Attachment, read_attachments
 from assistant.channels.outbox import Failure, Outbox, RetryPolicy
 from assistant.channels.rest import MAX_MESSAGE_CHARS
 from assistant.channels.text import split_text as _split_text
-from assistant.handoff.relay import relay_to_staff, waiting_note
+from assistant.handoff.relay import HUMAN_AGENT, relay_to_staff, waiting_note
 from assistant.privacy import install_access_log_redaction
 from assistant.settings import get_settings
 
@@ -57,10 +57,9 @@ logger = logging.getLogger(__name__)
 
 # Messenger Platform limits (Send API reference, "text", "button template", "quick replies").
 TEXT_LIMIT = 2000
-# A staff message outside the 24-hour window: the Send API's human-agent tag (7 days). The
-# outbox keeps it in the stored message under TAG_KEY, which the sender turns into the body's
-# ``messaging_type``/``tag``.
-HUMAN_AGENT = "HUMAN_AGENT"
+# A staff message outside the 24-hour window: the Send API's human-agent tag (7 days, see
+# assistant.handoff.relay). The outbox keeps it in the stored message under TAG_KEY, which the
+# sender turns into the body's ``messaging_type``/``tag``.
 TAG_KEY = "_tag"
 TEMPLATE_TEXT_LIMIT = 640
 TITLE_LIMIT = 20

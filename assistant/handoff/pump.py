@@ -22,10 +22,10 @@ import time
 from collections import defaultdict
 from typing import Any, Dict, List, Set
 
-from assistant.channels.facebook import HUMAN_AGENT
 from assistant.handoff.delivery import DeskDelivery
 from assistant.handoff.live import LiveDesk
 from assistant.handoff.rasa_api import RasaConversations, RasaUnavailable
+from assistant.handoff.relay import HUMAN_AGENT
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,10 @@ from assistant.handoff.live import LiveDesk, Place
 
 logger = logging.getLogger(__name__)
 
+# A staff message after Messenger's 24-hour window carries the Send API's human-agent tag: the
+# live desk puts it in the bot message's metadata, Messenger's output turns it into the tag.
+HUMAN_AGENT = "HUMAN_AGENT"
+
 
 async def relay_to_staff(sender_id: str, text: str) -> Place | None:
     """The conversation's place at the desk once the message is stored; None when no live

@@ -16,7 +16,6 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from assistant import audit
-from assistant.channels.facebook import HUMAN_AGENT
 from assistant.db.models import Handoff, HandoffMessage
 from assistant.db.session import session_scope
 from assistant.handoff import pump as pump_module
@@ -24,6 +23,7 @@ from assistant.handoff import rasa_api
 from assistant.handoff.live import TAKEN, LiveDesk
 from assistant.handoff.pump import DeskPump, for_citizen, for_staff
 from assistant.handoff.rasa_api import RasaConversations, RasaUnavailable
+from assistant.handoff.relay import HUMAN_AGENT
 
 CLOSING = [
     {"recipient_id": "web-1", "text": "Trợ lý ảo đã trở lại, Anh/Chị cần gì cứ hỏi ạ."},
