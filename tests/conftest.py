@@ -25,16 +25,30 @@ def pytest_configure(config) -> None:
     import underthesea  # noqa: F401
 
 
+def _empty_schema(url: str) -> None:
+    """Drop everything, whatever state the previous test left (some drop a table to stand
+    for a database failure; the migrations' own downgrades are tested in tests/db)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, future=True)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
 def _fresh_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A migrated, empty database: SQLite by default, or the server at TEST_DATABASE_URL
     (``make test-services`` points it at a throw-away PostgreSQL), emptied first."""
     from assistant.catalog import service
-    from assistant.db.migrate import downgrade, upgrade
+    from assistant.db.migrate import upgrade
     from assistant.faq import service as faq_service
 
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{path}"
     if os.environ.get("TEST_DATABASE_URL"):
-        downgrade(url, "base")
+        _empty_schema(url)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CATALOG_REFRESH_SECONDS", "0")
     get_settings.cache_clear()
