@@ -47,12 +47,14 @@ class ActionHandoffClosed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         events: List[Dict[str, Any]] = [ConversationResumed()]
-        dispatcher.utter_message(text=BACK)
         try:
             handoff = LiveDesk().latest(tracker.sender_id)
         except Exception as error:  # noqa: BLE001 - the citizen is back with the bot anyway
             logger.error("action_handoff_closed: handoff unknown (%s)", type(error).__name__)
             handoff = None
+        if handoff is not None and handoff.get("status") == "cancelled":
+            return [*events, LISTEN]  # the citizen stopped waiting and was told so then
+        dispatcher.utter_message(text=BACK)
         if handoff is not None and handoff.get("duration_seconds") is not None:
             answered = Answered(
                 ref=secrets.token_hex(4), source="handoff", handoff_id=handoff["id"]

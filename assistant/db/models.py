@@ -453,7 +453,7 @@ class Handoff(Base):
 
     id = Column(Integer, primary_key=True)
     kind = Column(String(16), nullable=False, default="message")  # message | live
-    # message: open | assigned | done; live: waiting | active | closed | missed
+    # message: open | assigned | done; live: waiting | active | closed | missed | cancelled
     status = Column(String(16), nullable=False, default="open")
     channel = Column(String(32), nullable=False, default="")
     conversation_id = Column(String(128), nullable=False)  # the channel's sender id

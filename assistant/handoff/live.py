@@ -37,13 +37,24 @@ TAKEN = "Cán bộ đã tiếp nhận cuộc trò chuyện. Anh/Chị cần hỗ
 @dataclass(frozen=True)
 class Place:
     handoff_id: int
-    state: str  # waiting | active
+    state: str  # waiting | active | cancelled (the citizen stopped waiting)
     position: int  # 1 = next; 0 once taken
     wait_minutes: int
 
     def as_custom(self) -> Dict[str, Any]:
         """What the widget reads to open its stream (the ``custom`` of a bot message)."""
         return {"handoff": {"id": self.handoff_id, "state": self.state, "position": self.position}}
+
+
+def stops_waiting(text: str) -> bool:
+    """A whole message that gives up waiting: "thôi", "hủy", "không chờ nữa"…"""
+    from assistant.text.normalize import declines, fold
+
+    folded = " ".join(fold(text or "").replace(".", " ").replace("!", " ").split())
+    return declines(text) or folded in _STOP_WAITING
+
+
+_STOP_WAITING = {"khong cho nua", "thoi khong cho nua", "huy yeu cau", "khong can nua", "thoi khoi"}
 
 
 def _clean(text: str) -> str:
@@ -121,6 +132,11 @@ class LiveDesk:
                 return None
             masked = mask_personal_numbers(_clean(text))
             repo.add_message(handoff_id=row.id, direction="in", text=masked, created_at=now)
+            # "thôi", "hủy" while still waiting: the citizen leaves the queue (the portal's
+            # pump resumes the conversation); once taken, it is words for the staff member.
+            if row.status == "waiting" and stops_waiting(text):
+                if repo.change_status(row.id, ("waiting",), status="cancelled", done_at=now):
+                    return Place(row.id, "cancelled", 0, 0)
             return self._place(repo, row, now)
 
     def _place(self, repo: LiveRepository, row: Handoff, now: datetime) -> Place:

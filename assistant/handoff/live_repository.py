@@ -14,6 +14,7 @@ from assistant.db.models import DeskPresence, Handoff, HandoffMessage
 
 LIVE = "live"
 OPEN = ("waiting", "active")
+ENDED = ("closed", "missed", "cancelled")  # Rasa's conversation is resumed after each
 
 
 class LiveRepository:
@@ -110,7 +111,7 @@ class LiveRepository:
         """Ended conversations whose Rasa conversation is still paused."""
         query = select(Handoff).where(
             Handoff.kind == LIVE,
-            Handoff.status.in_(("closed", "missed")),
+            Handoff.status.in_(ENDED),
             Handoff.resumed_at.is_(None),
         )
         return list(self.session.scalars(query.order_by(Handoff.id).limit(limit)))

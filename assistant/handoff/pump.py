@@ -33,7 +33,11 @@ INTERVAL = 0.25
 EXPIRE_EVERY = 5.0
 RETRY_AFTER = 5.0
 MESSENGER_WINDOW_HOURS = 24.0
-ACTIONS = {"closed": "action_handoff_closed", "missed": "action_handoff_timeout"}
+ACTIONS = {
+    "closed": "action_handoff_closed",
+    "cancelled": "action_handoff_closed",  # says nothing: the citizen was told at once
+    "missed": "action_handoff_timeout",
+}
 QUEUE_SIZE = 500
 
 

@@ -30,8 +30,17 @@ async def relay_to_staff(sender_id: str, text: str) -> Place | None:
         return None
 
 
+STOPPED_WAITING = (
+    "Vâng, tôi đã hủy yêu cầu gặp cán bộ. Tôi là trợ lý ảo, Anh/Chị cần hỏi gì về thủ tục cứ "
+    "nhắn cho tôi."
+)
+
+
 def waiting_note(place: Place) -> str | None:
-    """What the citizen is told after a message while nobody has taken the conversation."""
+    """What the citizen is told after a message while nobody has taken the conversation (or
+    when the message gave up waiting)."""
+    if place.state == "cancelled":
+        return STOPPED_WAITING
     if place.state != "waiting":
         return None
     ahead = (

@@ -96,6 +96,17 @@ async def test_a_conversation_closed_before_anyone_took_it_is_not_rated(database
     assert events == [ConversationResumed(), LISTEN]
 
 
+async def test_a_citizen_who_stopped_waiting_is_resumed_without_a_word(database_url):
+    """They were told at once by the channel ("Vâng, tôi đã hủy yêu cầu gặp cán bộ…")."""
+    desk = LiveDesk()
+    place = desk.enqueue(SENDER, "zalo")
+    assert desk.relay(SENDER, "thôi").state == "cancelled"
+    messages, events = await run(ActionHandoffClosed(), tracker())
+    assert messages == []
+    assert events == [ConversationResumed(), LISTEN]
+    assert desk.latest(SENDER)["id"] == place.handoff_id
+
+
 async def test_without_a_live_conversation_the_bot_is_back_without_a_rating(database_url):
     messages, events = await run(ActionHandoffClosed(), tracker())
     assert [m["text"] for m in messages] == [BACK]

@@ -22,6 +22,7 @@ from actions.feedback import THANKS_UP
 from assistant.db.models import AnswerFeedback, AuditEntry, Handoff
 from assistant.db.session import session_scope
 from assistant.handoff.live import TAKEN
+from assistant.handoff.relay import STOPPED_WAITING
 from assistant.settings import PROJECT_ROOT
 from tests.e2e.desk_client import Stream, chat, desk_login, seeded_database, stack_of, tracker
 from tests.e2e.launch import launch
@@ -156,6 +157,25 @@ def test_nobody_takes_it_in_time_so_the_citizen_may_leave_a_message(stack):
     assert not any(m.get("custom") for m in form)
     assert any("lời nhắn" in m.get("text", "") for m in form)
     widget.close()
+    staff_events.close()
+
+
+def test_a_citizen_who_says_thoi_while_waiting_leaves_the_queue_and_the_bot_answers_again(
+    stack,
+):
+    desk = desk_login(stack["web"], "canbo2", PASSWORD)
+    staff_events = Stream(desk, f"{stack['web']}/admin/api/live/events")
+    staff_events.next(lambda name, data: name == "queue")
+    sender = "web-" + secrets.token_hex(8)
+    assert any(m.get("custom") for m in chat(stack["web"], sender, "cho tôi gặp cán bộ"))
+    [reply] = chat(stack["web"], sender, "thôi")
+    assert reply["text"] == STOPPED_WAITING and reply["custom"]["handoff"]["state"] == "cancelled"
+    deadline = time.monotonic() + 10
+    while tracker(stack["rasa"], stack["token"], sender)["paused"]:
+        assert time.monotonic() < deadline, "the conversation was not resumed"
+        time.sleep(0.2)
+    answer = chat(stack["web"], sender, "đăng ký khai sinh cần giấy tờ gì")
+    assert "khai sinh" in answer[0]["text"].lower()  # the bot again, no apology
     staff_events.close()
 
 

@@ -279,6 +279,26 @@ def test_relay_while_a_staff_member_has_the_conversation_gives_no_place(desk):
     )
 
 
+@pytest.mark.parametrize("text", ["thôi", "Hủy", "không chờ nữa", "thoi khong cho nua"])
+def test_giving_up_while_waiting_leaves_the_queue(desk, text):
+    place = desk.enqueue("zalo-1", "zalo", now=NOW)
+    assert desk.relay("zalo-1", text, now=NOW + MINUTE) == Place(
+        place.handoff_id, "cancelled", 0, 0
+    )
+    with session_scope() as session:
+        row = session.get(Handoff, place.handoff_id)
+        assert (row.status, row.done_at, row.resumed_at) == ("cancelled", NOW + MINUTE, None)
+    assert [m.text for m in stored_messages()] == [text]  # staff still see why
+    assert desk.open_for("zalo-1") is None
+
+
+def test_thoi_to_a_staff_member_is_only_words(desk):
+    place = desk.enqueue("zalo-1", "zalo", now=NOW)
+    desk.take(place.handoff_id, "lan", now=NOW + MINUTE)
+    assert desk.relay("zalo-1", "thôi", now=NOW + 2 * MINUTE).state == "active"
+    assert desk.open_for("zalo-1")["status"] == "active"
+
+
 def test_relay_without_an_open_conversation_stores_nothing(desk):
     assert desk.relay("zalo-1", "gọi 0912345678", now=NOW) is None
     place = desk.enqueue("zalo-1", "zalo", now=NOW)

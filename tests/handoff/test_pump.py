@@ -508,6 +508,20 @@ async def test_a_resume_on_zalo_without_messages_still_ends_the_widget_stream(de
     assert end["text"] == "" and end["end"] is True and end["who"] == "bot"
 
 
+async def test_a_citizen_who_stopped_waiting_is_resumed_and_the_stream_ends(desk, pump, rasa):
+    rasa.replies = []  # action_handoff_closed says nothing to a citizen who gave up
+    desk.enqueue("web-1", "rest")
+    citizen = pump.subscribe_citizen("web-1")
+    assert desk.relay("web-1", "thôi").state == "cancelled"
+    await pump.step()
+    await pump.step()
+    assert [c for c in rasa.calls if c[0] == "action"] == [
+        ("action", "web-1", "rest", "action_handoff_closed")
+    ]
+    [end] = messages(drain(citizen))
+    assert end["end"] is True and end["text"] == ""
+
+
 async def test_a_failed_resume_is_retried_after_a_pause(desk, pump, rasa, monkeypatch):
     monkeypatch.setattr(pump_module, "RETRY_AFTER", 0.3)
     place = desk.enqueue("web-1", "rest")

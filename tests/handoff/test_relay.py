@@ -12,7 +12,7 @@ from assistant.db.models import HandoffMessage
 from assistant.db.session import session_scope
 from assistant.handoff import relay
 from assistant.handoff.live import LiveDesk, Place
-from assistant.handoff.relay import relay_to_staff, waiting_note
+from assistant.handoff.relay import STOPPED_WAITING, relay_to_staff, waiting_note
 
 
 @pytest.fixture
@@ -88,3 +88,7 @@ def test_further_back_the_place_is_given_by_number():
 @pytest.mark.parametrize("state", ["active", "closed", "missed"])
 def test_no_note_once_the_conversation_is_not_waiting(state):
     assert waiting_note(Place(3, state, 0, 0)) is None
+
+
+def test_giving_up_waiting_is_acknowledged_at_once():
+    assert waiting_note(Place(3, "cancelled", 0, 0)) == STOPPED_WAITING

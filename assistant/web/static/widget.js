@@ -294,7 +294,8 @@
         const text = reply && typeof reply.text === "string" ? reply.text : "";
         const buttons = cleanButtons(reply && reply.buttons);
         if (text || buttons.length) push({ who: "bot", text: text, buttons: buttons });
-        if (reply && reply.custom && reply.custom.handoff) listen();
+        const handoff = reply && reply.custom && reply.custom.handoff;
+        if (handoff && handoff.state !== "cancelled") listen();
       });
     } catch (e) {
       renderMessage({ who: "bot", text: T.error }, " error"); // not kept: it is about now

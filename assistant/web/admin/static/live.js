@@ -7,7 +7,7 @@
   var csrf = root.dataset.csrf;
   var me = root.dataset.user;
   var CHANNELS = { rest: "Cổng (widget)", zalo: "Zalo", facebook: "Messenger" };
-  var STATES = { waiting: "đang chờ", active: "đang hỗ trợ", closed: "đã kết thúc", missed: "không ai nhận kịp" };
+  var STATES = { waiting: "đang chờ", active: "đang hỗ trợ", closed: "đã kết thúc", missed: "không ai nhận kịp", cancelled: "công dân thôi chờ" };
   var WHO = { "in": "Công dân", out: "Cán bộ", bot: "Trợ lý ảo", user: "Công dân", staff: "Cán bộ" };
   var $ = function (id) { return document.getElementById(id); };
   var current = null; // the conversation shown
