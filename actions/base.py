@@ -10,6 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from assistant.metrics import series
+
 logger = logging.getLogger(__name__)
 
 SERVICE_APOLOGY = (
@@ -37,5 +39,6 @@ class DatabaseAction(Action, ABC):
         except SQLAlchemyError as error:
             # The message is not logged: it may hold a citizen's personal numbers.
             logger.error("%s: database unavailable (%s)", self.name(), type(error).__name__)
+            series.error("action_database")
             dispatcher.utter_message(text=SERVICE_APOLOGY)
             return []

@@ -75,6 +75,9 @@ class Settings:
     petition_province: str
     petitions_config: Path | None
     petition_duplicate_days: int
+    metrics_token: str
+    metrics_port_rasa: int
+    metrics_port_actions: int
 
 
 @lru_cache(maxsize=1)
@@ -191,6 +194,13 @@ def get_settings() -> Settings:
         # How far back an open petition of the same category and commune counts as a possible
         # duplicate of a new one.
         petition_duplicate_days=int(_env("PETITION_DUPLICATE_DAYS", "14")),
+        # Prometheus metrics (assistant/metrics). The portal's /metrics answers loopback
+        # callers; with a token also others that send ``Authorization: Bearer <token>``.
+        metrics_token=_env("METRICS_TOKEN", ""),
+        # Loopback ports where the Rasa process and the action server serve their own
+        # /metrics (0: not served).
+        metrics_port_rasa=int(_env("METRICS_PORT_RASA", "9105")),
+        metrics_port_actions=int(_env("METRICS_PORT_ACTIONS", "9106")),
     )
 
 

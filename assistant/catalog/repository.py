@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, List
+from typing import Iterable, List, Tuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -134,6 +134,11 @@ class CatalogRepository:
     def revision(self) -> int:
         state = self.session.get(CatalogState, 1)
         return state.revision if state else 0
+
+    def revision_state(self) -> Tuple[int, datetime | None]:
+        """The revision and when the catalog last changed (naive UTC; None if never)."""
+        state = self.session.get(CatalogState, 1)
+        return (state.revision, state.changed_at) if state else (0, None)
 
     def count(self) -> int:
         return self.session.execute(select(func.count(Procedure.id))).scalar_one()

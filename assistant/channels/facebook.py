@@ -50,6 +50,7 @@ from assistant.channels.outbox import Failure, Outbox, RetryPolicy
 from assistant.channels.rest import MAX_MESSAGE_CHARS
 from assistant.channels.text import split_text as _split_text
 from assistant.handoff.relay import HUMAN_AGENT, relay_to_staff, waiting_note
+from assistant.metrics import series
 from assistant.privacy import install_access_log_redaction
 from assistant.settings import get_settings
 
@@ -435,6 +436,7 @@ class MessengerInput(InputChannel):
         self.choices = ChoiceMemory()
         self._seen = _RecentIds()
         self._tasks: Set[asyncio.Future] = set()
+        series.prepare(self.name(), series.MESSENGER_ERRORS)
         if not (verify_token and app_secret and page_access_token):
             logger.warning(
                 "Messenger channel is missing FACEBOOK_VERIFY_TOKEN, FACEBOOK_APP_SECRET or "
@@ -576,7 +578,13 @@ class MessengerInput(InputChannel):
             text, output, sender, input_channel=self.name(), message_id=message_id
         )
         before = output.sent
-        await on_new_message(message)
+        series.message_received(self.name())
+        try:
+            with series.reply_timer(self.name()):
+                await on_new_message(message)
+        except Exception:
+            series.error("facebook_failed")
+            raise  # logged by _handle, which goes on with the next event
         if output.sent == before:  # nothing said: a person has the conversation (paused)
             place = await relay_to_staff(sender, staff_text)
             note = waiting_note(place) if place is not None else None

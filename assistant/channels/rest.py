@@ -26,6 +26,7 @@ import asyncio
 import hmac
 import logging
 import os
+import time
 from typing import Any, Awaitable, Callable, Dict
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -36,6 +37,8 @@ from sanic.response import HTTPResponse
 from assistant import rasa_process
 from assistant.channels.address import METADATA_KEY, client_address
 from assistant.handoff.relay import relay_to_staff, waiting_note
+from assistant.metrics import series
+from assistant.metrics.server import serve as serve_metrics
 from assistant.privacy import install_access_log_redaction, install_log_masking
 from assistant.settings import get_settings
 
@@ -113,10 +116,12 @@ class PortalRestInput(InputChannel):
         credentials = credentials or {}
         timeout = credentials.get("reply_timeout") or os.environ.get("REPLY_TIMEOUT") or 20
         rasa_process.tune(get_settings().action_timeout)
+        serve_metrics(get_settings().metrics_port_rasa, "Rasa process")
         return cls(float(timeout))
 
     def __init__(self, reply_timeout: float = 20.0) -> None:
         self.reply_timeout = reply_timeout
+        series.prepare(self.name(), series.REST_ERRORS)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         install_access_log_redaction()  # the URL of a handshake or API call carries secrets
@@ -140,14 +145,20 @@ class PortalRestInput(InputChannel):
             message = UserMessage(
                 text, collector, sender, input_channel=self.name(), metadata=metadata
             )
+            series.message_received(self.name())
+            started = time.perf_counter()
             task = asyncio.ensure_future(on_new_message(message))
             done, _ = await asyncio.wait({task}, timeout=self.reply_timeout)
+            series.observe_reply(self.name(), time.perf_counter() - started)
+            failed = task not in done or task.exception() is not None
             if task in done and task.exception() is not None:
                 logger.error("Message handling failed: %s", type(task.exception()).__name__)
+                series.error("rest_failed")
             elif task not in done:
                 logger.error(
                     "Reply took longer than %.0f s; answered with an apology", self.reply_timeout
                 )
+                series.error("rest_timeout")
                 task.add_done_callback(lambda t: t.cancelled() or t.exception())
             messages = list(collector.messages)
             if not messages and task in done:  # a paused conversation: a person has it
@@ -157,6 +168,8 @@ class PortalRestInput(InputChannel):
                     reply = {"recipient_id": sender, "custom": place.as_custom()}
                     messages = [{**reply, "text": note} if note else reply]
             if not messages:
+                if not failed:  # the bot said nothing (e.g. the action server was down)
+                    series.error("rest_no_reply")
                 messages = [{"recipient_id": sender, "text": APOLOGY}]
             return response.json(messages)
 

@@ -60,6 +60,7 @@ from assistant.channels.tokens import (
     ZaloTokenManager,
 )
 from assistant.handoff.relay import relay_to_staff, waiting_note
+from assistant.metrics import series
 from assistant.privacy import install_access_log_redaction
 from assistant.settings import get_settings
 from assistant.text.normalize import nfc
@@ -460,6 +461,7 @@ class ZaloInput(InputChannel):
         self.seen = SeenMessages(database_url)
         self._tasks: Set[asyncio.Task] = set()
         self._pruned_at = 0.0
+        series.prepare(self.name(), series.ZALO_ERRORS)
         if not app_id or not oa_secret_key:
             logger.warning("Zalo channel has no app id or OA secret key: every webhook is refused")
 
@@ -602,13 +604,20 @@ class ZaloInput(InputChannel):
         message = UserMessage(
             text, output, user_id, input_channel=self.name(), message_id=message_id
         )
+        series.message_received(self.name())
+        failed = False
         try:
-            await on_new_message(message)
+            with series.reply_timer(self.name()):
+                await on_new_message(message)
         except Exception as error:  # noqa: BLE001 - the citizen gets an apology, not silence
             logger.error("Zalo message handling failed: %s", type(error).__name__)
+            series.error("zalo_failed")
+            failed = True
         if not output.sent:
             place = await relay_to_staff(user_id, staff_text)
             if place is None:
+                if not failed:  # the bot said nothing (e.g. the action server was down)
+                    series.error("zalo_no_reply")
                 await self.outbox.send(user_id, [{"text": APOLOGY}])
             elif waiting_note(place):
                 await self.outbox.send(user_id, [{"text": waiting_note(place)}])

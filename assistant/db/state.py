@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Tuple
+
 from sqlalchemy.orm import Session
 
 from assistant.audit import utcnow
@@ -22,3 +25,9 @@ def bump(session: Session, name: str) -> int:
 def revision(session: Session, name: str) -> int:
     state = session.get(ContentState, name)
     return state.revision if state else 0
+
+
+def revision_state(session: Session, name: str) -> Tuple[int, datetime | None]:
+    """The revision and when it was last bumped (naive UTC; None if never)."""
+    state = session.get(ContentState, name)
+    return (state.revision, state.changed_at) if state else (0, None)

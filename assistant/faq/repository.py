@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
@@ -170,6 +171,10 @@ class FaqRepository:
 
     def revision(self) -> int:
         return state.revision(self.session, "faq")
+
+    def revision_state(self) -> Tuple[int, datetime | None]:
+        """The ``faq`` revision and when staff last changed an entry (naive UTC)."""
+        return state.revision_state(self.session, "faq")
 
     # --- writing -------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ cannot both take it."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, List, Sequence
+from typing import Any, Dict, List, Sequence
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -69,6 +69,15 @@ class LiveRepository:
     def open_conversations(self) -> List[Handoff]:
         query = select(Handoff).where(Handoff.kind == LIVE, Handoff.status.in_(OPEN))
         return list(self.session.scalars(query.order_by(Handoff.created_at, Handoff.id)))
+
+    def count_open(self) -> Dict[str, int]:
+        """How many live conversations are waiting and how many are held by staff."""
+        rows = self.session.execute(
+            select(Handoff.status, func.count(Handoff.id))
+            .where(Handoff.kind == LIVE, Handoff.status.in_(OPEN))
+            .group_by(Handoff.status)
+        )
+        return {status: 0 for status in OPEN} | {status: count for status, count in rows}
 
     def waiting_before(self, row: Handoff) -> int:
         """How many waiting conversations were queued before ``row``."""

@@ -77,6 +77,11 @@ class PetitionRepository:
     def count_by_phone(self, phone: str, since: datetime) -> int:
         return self._count(Petition.phone == phone, Petition.created_at >= since)
 
+    def count_open(self, now: datetime) -> Tuple[int, int]:
+        """How many petitions are open, and how many of those are past their due date."""
+        still_open = Petition.status.in_(OPEN)
+        return self._count(still_open), self._count(still_open, Petition.due_at < now)
+
     def _count(self, *conditions) -> int:
         return self.session.scalar(select(func.count(Petition.id)).where(*conditions)) or 0
 

@@ -86,6 +86,7 @@ def create_app(rasa_url: str | None = None) -> web.Application:
     from assistant.web.admin.app import add_admin, middlewares
     from assistant.web.cors import add_cors
     from assistant.web.live import add_live_desk
+    from assistant.web.metrics import add_metrics
     from assistant.web.notices import add_petition_notices
     from assistant.web.open311 import add_open311
     from assistant.web.uploads import add_uploads
@@ -110,6 +111,7 @@ def create_app(rasa_url: str | None = None) -> web.Application:
     add_admin(app)
     add_open311(app)
     add_uploads(app, get_settings().portal_allowed_origins)
+    add_metrics(app)
     return app
 
 

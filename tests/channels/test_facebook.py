@@ -985,3 +985,45 @@ async def test_a_location_in_a_live_conversation_reaches_staff_as_a_note(
     [(_, direction, text)] = desk_messages(database_url)
     assert (direction, text) == ("in", LOCATION_NOTE)
     assert paused.texts == ['/send_location{"latitude":"10.03","longitude":"105.78"}']
+
+
+# --- operations metrics (assistant.metrics.series) --------------------------------------
+
+
+def messenger_metrics() -> Dict[str, float]:
+    from prometheus_client import REGISTRY
+
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    return {
+        "messages": value("assistant_messages_total", channel="facebook"),
+        "replies": value("assistant_reply_seconds_count", channel="facebook"),
+        "facebook_failed": value("assistant_errors_total", where="facebook_failed"),
+    }
+
+
+def moved_since(before: Dict[str, float]) -> Dict[str, float]:
+    after = messenger_metrics()
+    return {key: after[key] - before[key] for key in before if after[key] != before[key]}
+
+
+async def test_each_turn_is_counted_and_timed(webhook: Webhook):
+    before = messenger_metrics()
+    await webhook.post(page(text_event("thủ tục khai sinh", mid="mid.m1")))
+    await webhook.settle()
+    assert moved_since(before) == {"messages": 1, "replies": 1}
+
+
+async def test_a_failed_turn_is_counted_and_still_timed(graph: FakeGraph):
+    channel = MessengerInput(VERIFY, SECRET, TOKEN, graph_base=graph.base_url, retry=FAST)
+
+    async def broken(message: UserMessage) -> None:
+        raise RuntimeError("tracker store down")
+
+    before = messenger_metrics()
+    with pytest.raises(RuntimeError):
+        await channel._turn(
+            PSID, "xin chào", "xin chào", "mid.m2", channel.get_output_channel(), broken
+        )
+    assert moved_since(before) == {"messages": 1, "replies": 1, "facebook_failed": 1}

@@ -20,6 +20,7 @@ def test_the_channel_limits_every_action_call_to_action_timeout(monkeypatch):
     assert action.DEFAULT_REQUEST_TIMEOUT == 300
     monkeypatch.setenv("ACTION_TIMEOUT", "4.5")
     monkeypatch.setenv("REPLY_TIMEOUT", "20")
+    monkeypatch.setenv("METRICS_PORT_RASA", "0")  # no metrics server in the test process
     get_settings.cache_clear()
     try:
         channel = PortalRestInput.from_credentials(None)

@@ -1007,3 +1007,34 @@ async def test_a_menu_is_not_answered_by_a_number_after_a_photo(media, fake, cdn
     await media.post(text_event("2", "msg-menu3"))
     await media.settle()
     assert media.bot.texts[-1] == "2"
+
+
+# --- operations metrics (assistant.metrics.series) ------------------------------------------
+
+
+def zalo_metrics() -> Dict[str, float]:
+    from prometheus_client import REGISTRY
+
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    return {
+        "messages": value("assistant_messages_total", channel="zalo"),
+        "replies": value("assistant_reply_seconds_count", channel="zalo"),
+        "zalo_failed": value("assistant_errors_total", where="zalo_failed"),
+        "zalo_no_reply": value("assistant_errors_total", where="zalo_no_reply"),
+    }
+
+
+@pytest.mark.parametrize(
+    "text, error", [("Xin chào", None), ("lỗi", "zalo_failed"), ("im lặng", "zalo_no_reply")]
+)
+async def test_each_turn_is_counted_and_timed_and_an_apology_counted_by_its_cause(
+    hook, fake, text, error
+):
+    before = zalo_metrics()
+    await hook.post(text_event(text, f"msg-metrics-{text}"))
+    await hook.settle()
+    after = zalo_metrics()
+    moved = {key: after[key] - before[key] for key in before if after[key] != before[key]}
+    assert moved == {"messages": 1, "replies": 1, **({error: 1} if error else {})}

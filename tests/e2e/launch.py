@@ -64,6 +64,9 @@ def launch(
         "WEB_PORT": str(ports["web"]),
         "PYTHONPATH": str(PROJECT_ROOT),
         "REPLY_TIMEOUT": "10",
+        # No metrics servers on the fixed default ports (tests/e2e/test_metrics.py sets some).
+        "METRICS_PORT_RASA": "0",
+        "METRICS_PORT_ACTIONS": "0",
         **({"RASA_API_TOKEN": rasa_api_token} if rasa_api_token else {}),
         **(extra_env or {}),
     }
