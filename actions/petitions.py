@@ -27,7 +27,7 @@ from assistant.handoff.service import phone_number
 from assistant.petitions import config
 from assistant.petitions.communes import get_commune, match_commune
 from assistant.petitions.service import PetitionService
-from assistant.text.normalize import fold
+from assistant.text.normalize import fold, message_key
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +91,8 @@ def interrupts(message: Dict[str, Any]) -> bool:
     return named or intent.get("name") == "faq"
 
 
-def _folded(text: str) -> str:
-    return " ".join(fold(text or "").replace(".", " ").replace("!", " ").split())
-
-
 def cancels(text: str) -> bool:
-    return _folded(text) in _CANCEL
+    return message_key(text) in _CANCEL
 
 
 def says_enough(text: str) -> bool:
@@ -119,9 +115,9 @@ def photo_tokens(events: List[Dict[str, Any]]) -> List[str]:
 
 
 def category_by_answer(text: str) -> str | None:
-    folded = _folded(text)
+    folded = message_key(text)
     for category in config.categories():
-        if folded == _folded(category.name) or folded == category.key:
+        if folded == message_key(category.name) or folded == category.key:
             return category.key
     found = config.match_category(text)
     return found.key if found else None
@@ -300,7 +296,7 @@ class ValidatePetitionForm(FormValidationAction):
             return {}
         if self._cancelled(text):
             return self._cancelled(text)
-        folded = _folded(text)
+        folded = message_key(text)
         if folded in _DONE or folded in _NO_PHOTO:
             return {"petition_photos": tokens}
         return {"petition_photos": None}
@@ -309,7 +305,7 @@ class ValidatePetitionForm(FormValidationAction):
         text = self._answer(tracker, "petition_confirm")
         if text is None:
             return {}
-        folded = _folded(text)
+        folded = message_key(text)
         if cancels(text) or folded in ("khong", "khong gui"):
             return {"petition_confirm": CANCELLED}
         follow = _FOLLOW.search(folded)
@@ -322,7 +318,7 @@ class ValidatePetitionForm(FormValidationAction):
         text = self._answer(tracker, "petition_consent")
         if text is None:
             return {}
-        folded = _folded(text)
+        folded = message_key(text)
         if cancels(text):
             return {"petition_confirm": CANCELLED}
         if folded in _YES:
@@ -340,7 +336,7 @@ class ValidatePetitionForm(FormValidationAction):
             return {}
         if cancels(text):
             return {"petition_confirm": CANCELLED}
-        if _folded(text) in _NO:
+        if message_key(text) in _NO:
             return {"petition_consent": "no", "petition_contact": None}
         contact = parse_contact(text)
         if contact is None:

@@ -22,7 +22,8 @@ from rasa_sdk.types import DomainDict
 from assistant.dossiers.records import local_now
 from assistant.handoff.hours import when
 from assistant.handoff.live import LiveDesk, Place
-from assistant.handoff.service import MAX_MESSAGE, HandoffService, phone_number
+from assistant.handoff.relay import place_words
+from assistant.handoff.service import MAX_MESSAGE, Desk, HandoffService, phone_number
 from assistant.settings import get_settings
 from assistant.text.normalize import declines
 
@@ -48,11 +49,7 @@ TOO_MANY = (
 
 
 def queued_text(place: Place) -> str:
-    ahead = (
-        "Anh/Chị là người tiếp theo"
-        if place.position <= 1
-        else f"Anh/Chị đang ở vị trí số {place.position} trong hàng chờ"
-    )
+    ahead = place_words(place) + (" trong hàng chờ" if place.position > 1 else "")
     return (
         f"Tôi đã chuyển Anh/Chị tới cán bộ hỗ trợ trực tuyến. {ahead}, thời gian chờ dự kiến "
         f"khoảng {place.wait_minutes} phút. Trong lúc chờ, Anh/Chị cứ nhắn nội dung cần hỏi; "
@@ -76,9 +73,10 @@ def hotline_sentence() -> str:
     return ""
 
 
-def desk_sentence(service: HandoffService) -> str:
+def desk_sentence(service: HandoffService, desk: Desk | None = None) -> str:
+    """When staff will read a message (``desk``: the desk as already read, if it was)."""
     now = local_now()
-    desk = service.desk(now)
+    desk = desk or service.desk(now)
     back = f" Cán bộ sẽ xem lời nhắn từ {when(desk.next_open, now)}." if desk.next_open else ""
     if desk.open:
         return "Hiện chưa có cán bộ trực tuyến để trò chuyện ngay." + back
@@ -95,18 +93,20 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
+        service = HandoffService()
         try:
-            desk = desk_sentence(HandoffService())
+            state = service.desk()
+            desk = desk_sentence(service, state)
         except Exception as error:  # noqa: BLE001 - the citizen still gets a way to a person
             logger.error("action_handoff: desk unknown (%s)", type(error).__name__)
-            desk = ""
+            state, desk = None, ""
         if (tracker.active_loop or {}).get("name"):
             where = hotline_sentence() or (
                 " Anh/Chị có thể đến bộ phận một cửa trong giờ hành chính."
             )
             dispatcher.utter_message(text=(desk + where).strip())
             return []
-        place = self._queue(tracker)
+        place = self._queue(tracker) if state is not None and state.open else None
         if place is not None:
             # The queue state is for the widget (it opens its event stream); Messenger would
             # send any custom payload as a message.
@@ -120,10 +120,11 @@ class ActionHandoff(Action):
 
     @staticmethod
     def _queue(tracker: Tracker) -> Place | None:
-        """The citizen's place in the live queue, when the desk is open and staffed."""
+        """The citizen's place in the live queue when someone is on the live page (the
+        caller knows the desk is open)."""
         try:
             live = LiveDesk()
-            if not HandoffService().desk().open or not live.available(tracker.sender_id):
+            if not live.available(tracker.sender_id):
                 return None
             return live.enqueue(
                 tracker.sender_id,

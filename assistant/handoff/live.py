@@ -48,10 +48,9 @@ class Place:
 
 def stops_waiting(text: str) -> bool:
     """A whole message that gives up waiting: "thôi", "hủy", "không chờ nữa"…"""
-    from assistant.text.normalize import declines, fold
+    from assistant.text.normalize import declines, message_key
 
-    folded = " ".join(fold(text or "").replace(".", " ").replace("!", " ").split())
-    return declines(text) or folded in _STOP_WAITING
+    return declines(text) or message_key(text) in _STOP_WAITING
 
 
 _STOP_WAITING = {"khong cho nua", "thoi khong cho nua", "huy yeu cau", "khong can nua", "thoi khoi"}

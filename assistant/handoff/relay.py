@@ -36,6 +36,13 @@ STOPPED_WAITING = (
 )
 
 
+def place_words(place: Place) -> str:
+    """ "Anh/Chị là người tiếp theo" or "Anh/Chị đang ở vị trí số 3"."""
+    if place.position <= 1:
+        return "Anh/Chị là người tiếp theo"
+    return f"Anh/Chị đang ở vị trí số {place.position}"
+
+
 def waiting_note(place: Place) -> str | None:
     """What the citizen is told after a message while nobody has taken the conversation (or
     when the message gave up waiting)."""
@@ -43,12 +50,8 @@ def waiting_note(place: Place) -> str | None:
         return STOPPED_WAITING
     if place.state != "waiting":
         return None
-    ahead = (
-        "Anh/Chị là người tiếp theo"
-        if place.position <= 1
-        else f"Anh/Chị đang ở vị trí số {place.position}"
-    )
     return (
-        f"Tôi đã ghi lại tin nhắn để cán bộ đọc khi tiếp nhận. {ahead}, thời gian chờ dự kiến "
+        f"Tôi đã ghi lại tin nhắn để cán bộ đọc khi tiếp nhận. {place_words(place)}, "
+        "thời gian chờ dự kiến "
         f"khoảng {place.wait_minutes} phút."
     )

@@ -125,6 +125,12 @@ _DECLINES = frozenset(
 )
 
 
+def message_key(text: str) -> str:
+    """A short whole message as a lookup key: folded, without "." and "!", spaces squeezed
+    ("Thôi ạ!" → "thoi a")."""
+    return " ".join(fold(text or "").replace(".", " ").replace("!", " ").split())
+
+
 def declines(text: str) -> bool:
     """Whether a whole message only says no ("không", "thôi", "bỏ qua"), in any spelling."""
-    return " ".join(fold(text or "").replace(".", " ").replace("!", " ").split()) in _DECLINES
+    return message_key(text) in _DECLINES
