@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import DatabaseAction
+from assistant.analytics.outcomes import turn
 from assistant.catalog.service import get_service
 from assistant.channels.address import METADATA_KEY
 from assistant.dossiers import answers
@@ -131,7 +132,9 @@ class ActionDossierStatus(DatabaseAction):
         forget = [SlotSet("verification_digits", None), SlotSet("dossier_code", None)]
         code = tracker.get_slot("dossier_code") or ""
         if PETITION_CODE_RE.fullmatch(code):
-            dispatcher.utter_message(text=petition_answer(tracker, code, address))
+            dispatcher.utter_message(
+                text=petition_answer(tracker, code, address), **turn("dossier")
+            )
             return forget
         outcome = DossierService().check(
             tracker.get_slot("dossier_code") or "",
@@ -142,11 +145,15 @@ class ActionDossierStatus(DatabaseAction):
         if outcome.kind == "ok":
             view = outcome.dossier
             procedure = get_service().get(view.procedure_code) if view.procedure_code else None
-            dispatcher.utter_message(text=answers.status_answer(view, procedure))
+            dispatcher.utter_message(
+                text=answers.status_answer(view, procedure), **turn("dossier", lookup="verified")
+            )
         elif outcome.kind == "locked":
-            dispatcher.utter_message(text=answers.locked(get_settings().hotline))
+            dispatcher.utter_message(
+                text=answers.locked(get_settings().hotline), **turn("dossier", lookup="locked")
+            )
         else:
-            dispatcher.utter_message(text=answers.DENIED)
+            dispatcher.utter_message(text=answers.DENIED, **turn("dossier", lookup="failed"))
         # The digits are used once and forgotten; the code too, so a new lookup asks again.
         return forget
 

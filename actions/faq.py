@@ -14,6 +14,7 @@ from actions.base import DatabaseAction
 from actions.feedback import ask_for_rating
 from actions.procedures import DECISION_SLOT, say
 from actions.support import offer_a_person
+from assistant.analytics.outcomes import turn
 from assistant.answering.service import get_answer_service
 from assistant.db.session import session_scope
 from assistant.faq.repository import FaqRepository
@@ -61,12 +62,12 @@ class ActionAnswerFaq(DatabaseAction):
                 if entry is not None and entry.active:
                     text = entry.answer
         if text:
-            dispatcher.utter_message(text=text)
+            dispatcher.utter_message(text=text, **turn("faq"))
             return [
                 SlotSet(DECISION_SLOT, decision.summary()),
                 ask_for_rating(dispatcher, source="faq", faq_key=key),
             ]
-        dispatcher.utter_message(response="utter_default")
+        dispatcher.utter_message(response="utter_default", **turn("decline"))
         self._to_inbox(tracker, message, "faq_inactive")
         return []
 

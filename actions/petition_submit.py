@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.petitions import CANCELLED, SLOTS, commune_name, photo_tokens
 from actions.support import hotline_sentence
+from assistant.analytics.outcomes import turn
 from assistant.petitions.errors import PetitionError
 from assistant.petitions.service import PetitionService
 from assistant.settings import get_settings
@@ -85,7 +86,9 @@ class ActionSubmitPetition(Action):
             logger.error("action_submit_petition: not stored (%s)", type(error).__name__)
             dispatcher.utter_message(text=NOT_SAVED + hotline_sentence())
             return clear
-        dispatcher.utter_message(text=sent_text(view, consent and bool(contact.get("phone"))))
+        dispatcher.utter_message(
+            text=sent_text(view, consent and bool(contact.get("phone"))), **turn("petition")
+        )
         return clear
 
 

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import DatabaseAction
 from actions.feedback import ask_for_rating
 from actions.support import offer_a_person
+from assistant.analytics.outcomes import turn
 from assistant.answering import replies
 from assistant.answering.service import Decision, get_answer_service
 from assistant.catalog import answers
@@ -38,10 +39,12 @@ def say(dispatcher: CollectingDispatcher, decision: Decision) -> List[Dict[str, 
     if decision.kind == "answer":
         record = catalog.get(decision.code)
         if record is None:
-            dispatcher.utter_message(text=ASK_WHICH)
+            dispatcher.utter_message(text=ASK_WHICH, **turn("clarify"))
             return remember
         aspect = decision.aspect or "steps"
-        dispatcher.utter_message(text=answers.answer(record, aspect))
+        dispatcher.utter_message(
+            text=answers.answer(record, aspect), **turn("answer", record.code, aspect)
+        )
         return [
             *remember,
             SlotSet("procedure_code", record.code),
@@ -56,18 +59,24 @@ def say(dispatcher: CollectingDispatcher, decision: Decision) -> List[Dict[str, 
             dispatcher.utter_message(
                 text=replies.confirm(record, decision.aspect),
                 buttons=replies.confirm_buttons(record.code),
+                **turn("confirm", record.code, decision.aspect),
             )
             return [*remember, SlotSet("pending_aspect", decision.aspect)]
     if decision.kind == "clarify":
         dispatcher.utter_message(
-            text=WHICH_ONE, buttons=answers.choice_buttons(decision.candidates)
+            text=WHICH_ONE,
+            buttons=answers.choice_buttons(decision.candidates),
+            **turn("clarify", aspect=decision.aspect),
         )
         return [*remember, SlotSet("pending_aspect", decision.aspect)]
     if decision.kind == "ask":
-        dispatcher.utter_message(text=ASK_WHICH)
+        dispatcher.utter_message(text=ASK_WHICH, **turn("clarify", aspect=decision.aspect))
         return [*remember, SlotSet("pending_aspect", decision.aspect)]
     closest = catalog.get(decision.closest[0]) if decision.closest else None
-    dispatcher.utter_message(text=replies.decline(decision.reason, closest, get_settings().hotline))
+    dispatcher.utter_message(
+        text=replies.decline(decision.reason, closest, get_settings().hotline),
+        **turn("decline"),
+    )
     return remember
 
 
@@ -88,7 +97,7 @@ class ActionAnswerProcedure(DatabaseAction):
         if intent == "choose_procedure":
             codes = _entity_values(tracker, "procedure_code")
             if not codes or get_service().get(codes[0]) is None:
-                dispatcher.utter_message(text=ASK_WHICH)
+                dispatcher.utter_message(text=ASK_WHICH, **turn("clarify"))
                 return []
             return say(dispatcher, Decision("answer", pending or "steps", codes[0], probability=1))
 

@@ -19,6 +19,7 @@ from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from assistant.analytics.outcomes import turn
 from assistant.dossiers.records import local_now
 from assistant.handoff.hours import when
 from assistant.handoff.live import LiveDesk, Place
@@ -104,17 +105,20 @@ class ActionHandoff(Action):
             where = hotline_sentence() or (
                 " Anh/Chị có thể đến bộ phận một cửa trong giờ hành chính."
             )
-            dispatcher.utter_message(text=(desk + where).strip())
+            dispatcher.utter_message(text=(desk + where).strip(), **turn("handoff"))
             return []
         place = self._queue(tracker) if state is not None and state.open else None
         if place is not None:
             # The queue state is for the widget (it opens its event stream); Messenger would
             # send any custom payload as a message.
             custom = place.as_custom() if tracker.get_latest_input_channel() == "rest" else None
-            dispatcher.utter_message(text=queued_text(place), json_message=custom)
+            dispatcher.utter_message(
+                text=queued_text(place), json_message=custom, **turn("handoff")
+            )
             return [ConversationPaused()]
         dispatcher.utter_message(
-            text=f"{desk} Anh/Chị có thể để lại lời nhắn cho cán bộ.{hotline_sentence()}".strip()
+            text=f"{desk} Anh/Chị có thể để lại lời nhắn cho cán bộ.{hotline_sentence()}".strip(),
+            **turn("handoff"),
         )
         return [FollowupAction(FORM)]
 

@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.support import offer_a_person
+from assistant.analytics.outcomes import turn
 from assistant.db.session import session_scope
 from assistant.inbox.repository import InboxRepository
 
@@ -61,7 +62,10 @@ class ActionUnanswered(Action):
                 return events
         top = (message.get("intent") or {}).get("name")
         out_of_scope = top == "out_of_scope"
-        dispatcher.utter_message(response="utter_out_of_scope" if out_of_scope else "utter_default")
+        dispatcher.utter_message(
+            response="utter_out_of_scope" if out_of_scope else "utter_default",
+            **turn("decline"),
+        )
         offer_a_person(dispatcher, tracker)
         if tracker.sender_id == WARMUP_SENDER or not text.strip() or text.startswith("/"):
             return []  # warm-up, or a button payload rather than something a citizen typed

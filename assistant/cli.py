@@ -234,6 +234,8 @@ def _child_env() -> dict:
     env = dict(os.environ)
     env.setdefault("DATABASE_URL", settings.database_url)
     env.setdefault("ACTION_SERVER_URL", settings.action_server_url)
+    # Rasa keeps conversations in SQL (SQLite by default) so the statistics can be read.
+    env.setdefault("TRACKER_STORE_URL", settings.tracker_store_url)
     env.setdefault("PYTHONPATH", str(PROJECT_ROOT))
     return env
 
@@ -457,10 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
     from assistant.training.cli import register as register_training
 
     register_training(sub)
+    from assistant.analytics.cli import register as register_stats
     from assistant.staff.cli import register as register_staff
 
     register_faq(sub)
     register_staff(sub)
+    register_stats(sub)
     sub.add_parser("web", help="serve the portal page and the staff app").set_defaults(func=cmd_web)
     sub.add_parser("run", help="set up and run all servers").set_defaults(func=cmd_run)
     return parser

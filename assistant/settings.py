@@ -78,6 +78,9 @@ class Settings:
     metrics_token: str
     metrics_port_rasa: int
     metrics_port_actions: int
+    tracker_store_url: str
+    conversation_retention_days: int
+    stats_rollup_seconds: float
 
 
 @lru_cache(maxsize=1)
@@ -201,6 +204,17 @@ def get_settings() -> Settings:
         # /metrics (0: not served).
         metrics_port_rasa=int(_env("METRICS_PORT_RASA", "9105")),
         metrics_port_actions=int(_env("METRICS_PORT_ACTIONS", "9106")),
+        # Rasa's conversations (the SQL tracker store), which the statistics are rolled up
+        # from. `assistant run` gives Rasa this SQLite file unless TRACKER_STORE_URL is set;
+        # Rasa started some other way without it keeps conversations in memory.
+        tracker_store_url=_env(
+            "TRACKER_STORE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+        ),
+        # Raw conversation events older than this are deleted once rolled up (0 = kept);
+        # the daily statistics stay.
+        conversation_retention_days=int(_env("CONVERSATION_RETENTION_DAYS", "180")),
+        # How often the portal rolls new tracker events up into the daily statistics.
+        stats_rollup_seconds=float(_env("STATS_ROLLUP_SECONDS", "300")),
     )
 
 

@@ -88,6 +88,11 @@ def inner_store(domain: Domain | None, url: str, event_broker=None) -> TrackerSt
     dialect = parsed.scheme.split("+", 1)[0]
     if dialect == "postgres":
         dialect = "postgresql"
+    if dialect == "sqlite":
+        # sqlite:///relative.db or sqlite:////absolute/path.db, as SQLAlchemy spells them.
+        return SQLTrackerStore(
+            domain, dialect="sqlite", db=unquote(parsed.path[1:]), event_broker=event_broker
+        )
     return SQLTrackerStore(
         domain,
         dialect=dialect,

@@ -50,6 +50,8 @@ def _fresh_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     if os.environ.get("TEST_DATABASE_URL"):
         _empty_schema(url)
     monkeypatch.setenv("DATABASE_URL", url)
+    # The portal's statistics roll-up reads this tracker store, never the developer's var/.
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{path.parent / 'tracker.db'}")
     monkeypatch.setenv("CATALOG_REFRESH_SECONDS", "0")
     get_settings.cache_clear()
     # Live indexes are kept per database URL: with PostgreSQL every test has the same URL,

@@ -153,6 +153,14 @@ class CatalogRepository:
         procedure = self._get(code)
         return _to_record(procedure) if procedure else None
 
+    def names(self, codes: Iterable[str]) -> dict:
+        """code → name for those of ``codes`` in the catalog."""
+        codes = list(codes)
+        if not codes:
+            return {}
+        query = select(Procedure.code, Procedure.name).where(Procedure.code.in_(codes))
+        return {code: name for code, name in self.session.execute(query)}
+
     def _get(self, code: str) -> Procedure | None:
         return self.session.execute(
             select(Procedure)

@@ -50,6 +50,17 @@ class FeedbackRepository:
             query = query.where(AnswerFeedback.created_at >= since)
         return {rating: count for rating, count in self.session.execute(query)}
 
+    def tally(self, start: datetime, end: datetime, channel: str = "") -> List[tuple]:
+        """(rating, reason, count) of the ratings given from ``start`` until ``end``."""
+        query = (
+            select(AnswerFeedback.rating, AnswerFeedback.reason, func.count(AnswerFeedback.id))
+            .where(AnswerFeedback.created_at >= start, AnswerFeedback.created_at < end)
+            .group_by(AnswerFeedback.rating, AnswerFeedback.reason)
+        )
+        if channel:
+            query = query.where(AnswerFeedback.channel == channel)
+        return [tuple(row) for row in self.session.execute(query)]
+
     def recent(self, rating: str | None = None, limit: int = 50) -> List[AnswerFeedback]:
         query = select(AnswerFeedback).order_by(
             AnswerFeedback.updated_at.desc(), AnswerFeedback.id.desc()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, List
 
 from sqlalchemy import func, select
@@ -30,6 +30,15 @@ class HandoffRepository:
             query = query.where(Handoff.status == status)
         query = query.order_by(Handoff.created_at.desc(), Handoff.id.desc()).limit(limit)
         return list(self.session.scalars(query))
+
+    def between(self, start: datetime, end: datetime, channel: str = "") -> List[tuple]:
+        """(created_at, kind, status, taken_at) of the requests for a person in the period."""
+        query = select(Handoff.created_at, Handoff.kind, Handoff.status, Handoff.taken_at).where(
+            Handoff.created_at >= start, Handoff.created_at < end
+        )
+        if channel:
+            query = query.where(Handoff.channel == channel)
+        return [tuple(row) for row in self.session.execute(query)]
 
     def count(self, status: str) -> int:
         return (

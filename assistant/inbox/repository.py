@@ -116,14 +116,30 @@ class InboxRepository:
         by_id = {row.id: row for row in rows}
         return [by_id[i] for i in wanted if i in by_id]
 
-    def groups(self, status: str = "open", limit: int = 100) -> List[InboxGroup]:
-        """Similar messages together, biggest groups first (then the most recent)."""
+    def groups(
+        self,
+        status: str | None = "open",
+        limit: int = 100,
+        between: tuple | None = None,
+        channel: str = "",
+    ) -> List[InboxGroup]:
+        """Similar messages together, biggest groups first (then the most recent): of one
+        status (any with None), optionally sent in ``between`` = (start, end) on a channel."""
+        query = select(UnansweredMessage)
+        if status is not None:
+            query = query.where(UnansweredMessage.status == status)
+        if between is not None:
+            query = query.where(
+                UnansweredMessage.created_at >= between[0],
+                UnansweredMessage.created_at < between[1],
+            )
+        if channel:
+            query = query.where(UnansweredMessage.channel == channel)
         rows = list(
             self.session.scalars(
-                select(UnansweredMessage)
-                .where(UnansweredMessage.status == status)
-                .order_by(UnansweredMessage.created_at.desc(), UnansweredMessage.id.desc())
-                .limit(GROUPED_MESSAGES)
+                query.order_by(
+                    UnansweredMessage.created_at.desc(), UnansweredMessage.id.desc()
+                ).limit(GROUPED_MESSAGES)
             )
         )
         out = []

@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
 
+from assistant.audit import utcnow
 from assistant.db.models import AuditEntry, Petition, PetitionCounter, PetitionPhoto
 from assistant.petitions.codes import format_code
 from assistant.petitions.statuses import OPEN
@@ -81,6 +82,28 @@ class PetitionRepository:
         """How many petitions are open, and how many of those are past their due date."""
         still_open = Petition.status.in_(OPEN)
         return self._count(still_open), self._count(still_open, Petition.due_at < now)
+
+    def tally(self, start: datetime, end: datetime, channel: str = "") -> List[tuple]:
+        """(category, status, commune name, overdue count, count) of the petitions sent in
+        the period; overdue = still open past its due date (now)."""
+        now = utcnow()
+        overdue = func.sum(
+            case((and_(Petition.status.in_(OPEN), Petition.due_at < now), 1), else_=0)
+        )
+        query = (
+            select(
+                Petition.category,
+                Petition.status,
+                Petition.commune_name,
+                overdue,
+                func.count(Petition.id),
+            )
+            .where(Petition.created_at >= start, Petition.created_at < end)
+            .group_by(Petition.category, Petition.status, Petition.commune_name)
+        )
+        if channel:
+            query = query.where(Petition.channel == channel)
+        return [tuple(row) for row in self.session.execute(query)]
 
     def _count(self, *conditions) -> int:
         return self.session.scalar(select(func.count(Petition.id)).where(*conditions)) or 0

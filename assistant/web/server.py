@@ -74,12 +74,16 @@ async def health(_: web.Request) -> web.Response:
 
 
 async def housekeeping(app: web.Application):
-    """Hourly pruning of the rate-limit tables (assistant/maintenance.py)."""
+    """Hourly pruning of the rate-limit tables (assistant/maintenance.py), and the statistics'
+    roll-up of new conversation events with the daily pruning of old ones
+    (assistant/analytics/rollup.py)."""
+    from assistant.analytics.rollup import roll_up_periodically
     from assistant.maintenance import prune_periodically
 
-    task = asyncio.create_task(prune_periodically())
+    tasks = [asyncio.create_task(prune_periodically()), asyncio.create_task(roll_up_periodically())]
     yield
-    task.cancel()
+    for task in tasks:
+        task.cancel()
 
 
 def create_app(rasa_url: str | None = None) -> web.Application:

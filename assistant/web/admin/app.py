@@ -12,10 +12,12 @@ from assistant.web.admin import (
     views_content,
     views_faq,
     views_handoff,
+    views_ioc,
     views_live,
     views_models,
     views_outbox,
     views_petitions,
+    views_stats,
 )
 from assistant.web.admin.render import flash_messages
 from assistant.web.admin.security import require_session, security_headers
@@ -31,10 +33,12 @@ def add_admin(app: web.Application) -> None:
         views_faq,
         views_content,
         views_handoff,
+        views_ioc,
         views_live,
         views_models,
         views_outbox,
         views_petitions,
+        views_stats,
     )
     for module in (*modules, views_admin):
         app.router.add_routes(module.routes)

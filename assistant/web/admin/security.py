@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 SESSION_COOKIE = "admin_session"
 LOGIN_CSRF_COOKIE = "admin_login_csrf"
 PUBLIC_PATHS = {"/admin/login"}
+# GET paths whose handler authorises the request itself (an IOC bearer token or a session).
+SELF_AUTHORISED = {"/admin/api/stats"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -67,6 +69,10 @@ def _is_api(request: web.Request) -> bool:
     return request.path.startswith("/admin/api/")
 
 
+def _self_authorised(request: web.Request) -> bool:
+    return request.method == "GET" and request.path in SELF_AUTHORISED
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -108,7 +114,7 @@ async def require_session(request: web.Request, handler: Handler) -> web.StreamR
         user, staff_session = found
         request["user"] = {"id": user.id, "username": user.username, "role": user.role}
         request["csrf"] = staff_session.csrf_token
-    elif request.path not in PUBLIC_PATHS:
+    elif request.path not in PUBLIC_PATHS and not _self_authorised(request):
         if _is_api(request):
             raise web.HTTPUnauthorized(
                 text='{"error": "Cần đăng nhập."}', content_type="application/json"
