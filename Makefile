@@ -70,13 +70,14 @@ services-deps: ## PostgreSQL 15 server binaries and Redis (Debian packages) if m
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server; }
 
 test-services: model services-deps ## database tests on a throw-away PostgreSQL; Rasa with PostgreSQL tracker store and Redis lock store
-	TEST_SERVICES=1 $(BIN)/pytest -q -m "not e2e" tests/catalog tests/dossiers tests/actions tests/feedback tests/handoff tests/petitions tests/privacy tests/services
+	TEST_SERVICES=1 $(BIN)/pytest -q -m "not e2e" tests/catalog tests/dossiers tests/actions tests/feedback tests/handoff tests/petitions tests/privacy tests/services tests/analytics
 
-bench: model ## search, import and live-desk benchmarks (figures + JSON reports in benchmarks/reports)
+bench: model ## search, import, live-desk and statistics benchmarks (figures + JSON reports in benchmarks/reports)
 	$(BIN)/python benchmarks/catalog_import.py
 	$(BIN)/python benchmarks/catalog_search.py
 	$(BIN)/python benchmarks/dossier_lookup.py --count 200000
 	$(BIN)/python benchmarks/desk_latency.py
+	$(BIN)/python benchmarks/stats_rollup.py --events 1000000
 
 eval-answers: model ## answer correctness on tests/answer_eval (dev set and blind probe) through the real servers
 	$(BIN)/python benchmarks/answer_eval.py

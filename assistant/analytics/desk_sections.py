@@ -39,14 +39,19 @@ def _share(part: float, whole: float) -> float:
 
 
 def _feedback(session: Session, start: datetime, end: datetime, channel: str) -> Section:
-    ratings: Dict[str, int] = Counter()
+    ratings: Dict[str, int] = Counter()  # of the assistant's answers
+    desk: Dict[str, int] = Counter()  # of the help of a person (live desk)
     reasons: Dict[str, int] = Counter()
-    for rating, reason, count in FeedbackRepository(session).tally(start, end, channel):
+    for source, rating, reason, count in FeedbackRepository(session).tally(start, end, channel):
+        if source == "handoff":
+            desk[rating] += count
+            continue
         ratings[rating] += count
         if rating == "down" and reason:
             reasons[reason] += count
     rows = [["👍 Hài lòng", ratings["up"]], ["👎 Chưa hài lòng", ratings["down"]]]
     rows += [[f"Lý do: {label}", reasons.get(key, 0)] for key, label in REASONS.items()]
+    rows += [["Hỗ trợ của cán bộ 👍", desk["up"]], ["Hỗ trợ của cán bộ 👎", desk["down"]]]
     total = ratings["up"] + ratings["down"]
     return Section(
         "feedback",
@@ -54,7 +59,8 @@ def _feedback(session: Session, start: datetime, end: datetime, channel: str) ->
         ["Đánh giá", "Số lượt"],
         rows,
         Chart("hbar", 0, [1]),
-        "Lý do do người dân chọn sau một đánh giá 👎 (không bắt buộc).",
+        "Đánh giá câu trả lời của trợ lý; lý do do người dân chọn sau một đánh giá 👎 (không "
+        "bắt buộc). Hai dòng cuối: đánh giá sau khi trò chuyện với cán bộ.",
         {"Lượt đánh giá": total, "Tỉ lệ hài lòng (%)": _share(ratings["up"], total)},
     )
 

@@ -51,11 +51,17 @@ class FeedbackRepository:
         return {rating: count for rating, count in self.session.execute(query)}
 
     def tally(self, start: datetime, end: datetime, channel: str = "") -> List[tuple]:
-        """(rating, reason, count) of the ratings given from ``start`` until ``end``."""
+        """(source, rating, reason, count) of the ratings given from ``start`` until ``end``
+        (source: procedure, faq, or handoff for the help of a person)."""
         query = (
-            select(AnswerFeedback.rating, AnswerFeedback.reason, func.count(AnswerFeedback.id))
+            select(
+                AnswerFeedback.source,
+                AnswerFeedback.rating,
+                AnswerFeedback.reason,
+                func.count(AnswerFeedback.id),
+            )
             .where(AnswerFeedback.created_at >= start, AnswerFeedback.created_at < end)
-            .group_by(AnswerFeedback.rating, AnswerFeedback.reason)
+            .group_by(AnswerFeedback.source, AnswerFeedback.rating, AnswerFeedback.reason)
         )
         if channel:
             query = query.where(AnswerFeedback.channel == channel)

@@ -104,3 +104,9 @@ def test_latency_buckets_and_percentiles():
     assert percentile(buckets, 0.95) == 100
     assert percentile(buckets, 0.96) == 2000
     assert percentile({}, 0.5) is None
+
+
+def test_the_warm_up_is_not_a_citizen():
+    fold = Fold()
+    fold.feed(conversation("__warmup__", at("2026-11-30", 9)), str)
+    assert not fold.counts and not fold.open

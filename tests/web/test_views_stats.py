@@ -111,3 +111,12 @@ async def test_an_unknown_section_and_no_session(editor, database_url):
     editor.session.cookie_jar.clear()
     response = await editor.get("/admin/stats", allow_redirects=False)
     assert response.status in (302, 303)
+
+
+async def test_dates_without_a_preset_are_the_period_shown(editor):
+    day = (today() - timedelta(days=3)).isoformat()
+    response = await editor.get(f"/admin/stats?from={day}&to={day}")
+    assert response.status == 200
+    page = await response.text()
+    assert f'name="from" value="{day}"' in page
+    assert 'value="custom" checked' in page

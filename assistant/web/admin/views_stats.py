@@ -34,7 +34,8 @@ def today() -> date:
 def period(query: Mapping[str, str]) -> Tuple[date, date, str, str]:
     """(from, to, channel, preset) from the page's query: a preset range ending today, or a
     custom ``from``/``to`` (checked like the API's). Raises QueryError."""
-    preset = query.get("range", "7")
+    # A link with dates but no preset (an IOC bookmark, the API's parameters) means them.
+    preset = query.get("range") or ("custom" if query.get("from") or query.get("to") else "7")
     channel = query.get("channel", "").strip()
     if preset in PRESETS:
         if channel not in ("", *CHANNELS):
