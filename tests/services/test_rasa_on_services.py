@@ -93,3 +93,27 @@ def test_redis_serves_as_lock_store(running):
     before = lock_writes()
     texts(ask(running, "xin chào", "redis-citizen"))
     assert lock_writes() > before
+
+
+def test_the_statistics_roll_up_the_postgresql_tracker_store(running, monkeypatch):
+    from assistant.analytics.repository import StatsRepository
+    from assistant.analytics.rollup import Rollup
+    from assistant.settings import get_settings
+
+    sender = "pg-statistics"
+    texts(ask(running, f"tra cứu hồ sơ {CODE}", sender))
+    texts(ask(running, "số cuối là 0000", sender))  # wrong digits: a failed look-up
+    monkeypatch.setenv("DATABASE_URL", running["postgres"])
+    get_settings.cache_clear()
+    try:
+        assert Rollup(running["postgres"]).run()["turns"] >= 2
+        with session_scope(running["postgres"]) as session:
+            today = datetime.now().date()
+            rows = StatsRepository(session).figures(
+                today - timedelta(days=1), today + timedelta(days=1), metrics=["dossier"]
+            )
+        failed = sum(value for _, channel, _, key, value in rows if key == "failed")
+        assert failed >= 1
+        assert all(channel == "rest" for _, channel, _, _, _ in rows)
+    finally:
+        get_settings.cache_clear()
