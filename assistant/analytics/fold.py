@@ -26,6 +26,10 @@ OVERFLOW = "inf"
 Figure = Tuple[date, str, str, str]  # day, channel, metric, key
 # Not citizens: `assistant run` and the tests warm Rasa up as this sender.
 NOT_CITIZENS = frozenset({"__warmup__"})
+# Bot events that are not the assistant's reply: a staff member's message in a live
+# conversation, a petition update pushed later (their metadata says so; see handoff/pump.py
+# and web/notices.py). They neither reply to a turn nor time it.
+NOT_THE_ASSISTANT = ("staff", "petition_notice")
 
 
 def local_day(timestamp: float) -> date:
@@ -80,7 +84,10 @@ class Fold:
 
     def _bot(self, key: str, event: Any) -> None:
         turn = self.open.get(key)
-        if turn is None:
+        metadata = event.data.get("metadata")
+        if turn is None or (
+            isinstance(metadata, dict) and any(k in metadata for k in NOT_THE_ASSISTANT)
+        ):
             return
         turn["replied"] = event.timestamp
         tag = read_tag(event.data)

@@ -110,3 +110,22 @@ def test_the_warm_up_is_not_a_citizen():
     fold = Fold()
     fold.feed(conversation("__warmup__", at("2026-11-30", 9)), str)
     assert not fold.counts and not fold.open
+
+
+def test_a_staff_message_or_a_pushed_notice_is_not_the_assistant_replying():
+    t = at("2026-11-30", 14)
+    fold = Fold()
+    fold.feed(
+        [
+            stored("f", UserUttered("cho tôi hỏi cán bộ", timestamp=t, input_channel="zalo")),
+            stored(
+                "f", BotUttered("Chào anh", metadata={"staff": "lan", "desk": 3}, timestamp=t + 90)
+            ),
+            stored("f", BotUttered("Thông báo", metadata={"petition_notice": 7}, timestamp=t + 95)),
+            stored("f", UserUttered("cảm ơn", timestamp=t + 120, input_channel="zalo")),
+        ],
+        str,
+    )
+    day = local_day(t)
+    assert fold.counts[(day, "zalo", "turns", "other")] == 1
+    assert not any(key[2] == "latency" for key in fold.counts)
