@@ -98,7 +98,7 @@ async def stats(request: web.Request) -> web.Response:
             start, end, channel = stats_query(request.query)
         except QueryError as error:
             return _error(400, str(error))
-        from assistant.analytics.report import build_report  # built next to this, on demand
+        from assistant.analytics.report import build_report  # looked up per call (tests swap it)
 
         report = await asyncio.to_thread(build_report, start, end, channel)
     except SQLAlchemyError:
