@@ -15,7 +15,7 @@ export NATIONAL_CATALOG ?= $(abspath $(CURDIR)/../shared/data/dichvucong/procedu
 # Tests use their own database; `make run` uses DATABASE_URL or var/assistant.db.
 TEST_DB := $(CURDIR)/var/test.db
 
-.PHONY: help run test test-services services-deps browser-deps lint format unit validate model stories e2e bench eval eval-answers clean
+.PHONY: help run test test-services services-deps cluster cluster-deps test-cluster browser-deps lint format unit validate model stories e2e bench eval eval-answers clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,7 +42,7 @@ format: $(STAMP) ## apply ruff formatting and fixes
 	$(BIN)/ruff check --fix assistant actions tests benchmarks
 
 unit: $(STAMP) ## unit and component tests
-	$(BIN)/pytest -m "not e2e and not services" -q
+	$(BIN)/pytest -m "not e2e and not services and not cluster" -q
 
 validate: $(STAMP) ## rasa data validate
 	$(BIN)/rasa data validate --fail-on-warnings
@@ -63,7 +63,7 @@ browser-deps: ## Debian's Chromium (and an emoji font, as citizens' devices have
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji; }
 
 e2e: model browser-deps ## real servers on loopback ports, over HTTP and in headless Chromium
-	$(BIN)/pytest -m e2e -q
+	$(BIN)/pytest -m "e2e and not cluster" -q
 
 services-deps: ## PostgreSQL 15 server binaries and Redis (Debian packages) if missing
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null || \
@@ -71,6 +71,17 @@ services-deps: ## PostgreSQL 15 server binaries and Redis (Debian packages) if m
 
 test-services: model services-deps ## database tests on a throw-away PostgreSQL; Rasa with PostgreSQL tracker store and Redis lock store
 	TEST_SERVICES=1 $(BIN)/pytest -q -m "not e2e" tests/catalog tests/dossiers tests/actions tests/feedback tests/handoff tests/petitions tests/privacy tests/services tests/analytics
+
+cluster-deps: ## nginx, PostgreSQL 15 server binaries and Redis (Debian packages) if missing
+	@{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null && \
+	  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx postgresql redis-server; }
+
+cluster: $(STAMP) cluster-deps ## PostgreSQL, Redis, CLUSTER_RASA (2) Rasa replicas, CLUSTER_ACTIONS (2) action servers, the portal, nginx on CLUSTER_PORT (8000); Ctrl-C stops all
+	$(BIN)/assistant cluster run
+
+test-cluster: model cluster-deps ## the cluster's PostgreSQL, Redis and nginx, then a whole cluster losing a replica (a few minutes)
+	$(BIN)/pytest -q -s -m cluster tests/cluster
 
 bench: model ## search, import, live-desk and statistics benchmarks (figures + JSON reports in benchmarks/reports)
 	$(BIN)/python benchmarks/catalog_import.py

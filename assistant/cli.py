@@ -191,7 +191,7 @@ def cmd_web(_: argparse.Namespace) -> int:
     return 0
 
 
-def _endpoints_file() -> Path:
+def _endpoints_file(target: Path | None = None) -> Path:
     """endpoints.yml, plus a Redis lock store when LOCK_STORE_URL is set. The copy may hold
     the Redis password (Rasa 3.6's lock store takes no URL, and its children's environment is
     set before this runs), so it is readable by its owner only: written to a private
@@ -214,7 +214,7 @@ def _endpoints_file() -> Path:
     }
     if parsed.password:
         endpoints["lock_store"]["password"] = parsed.password
-    target = PROJECT_ROOT / "var" / "endpoints.yml"
+    target = target or PROJECT_ROOT / "var" / "endpoints.yml"  # the cluster passes its own
     target.parent.mkdir(parents=True, exist_ok=True)
     # Keep ${ACTION_SERVER_URL} unquoted so that Rasa still expands it.
     text = yaml.safe_dump(endpoints, sort_keys=False).replace(
@@ -362,7 +362,9 @@ def _import_catalogs_if_changed() -> None:
     from assistant.db.session import session_scope
 
     settings = get_settings()
-    stamps = PROJECT_ROOT / "var" / "imported"
+    # Stamps per database: emptying one (a new cluster, a test) forgets only its own.
+    database = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
+    stamps = PROJECT_ROOT / "var" / "imported" / database
     stamps.mkdir(parents=True, exist_ok=True)
     with session_scope() as session:
         if CatalogRepository(session).count() == 0:  # a new or emptied database
@@ -465,6 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
     register_faq(sub)
     register_staff(sub)
     register_stats(sub)
+    from assistant.cluster.cli import register as register_cluster
+
+    register_cluster(sub)
     sub.add_parser("web", help="serve the portal page and the staff app").set_defaults(func=cmd_web)
     sub.add_parser("run", help="set up and run all servers").set_defaults(func=cmd_run)
     return parser

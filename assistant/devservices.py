@@ -253,8 +253,17 @@ def _wait_postgres(bindir: Path, service: Service, timeout: float) -> bool:
 # --- Redis --------------------------------------------------------------------------------
 
 
-def start_redis(workdir: Path, port: int | None = None, timeout: float = START_TIMEOUT) -> Service:
-    """A private Redis without persistence on loopback; ``url`` is ``redis://127.0.0.1:PORT/0``."""
+def start_redis(
+    workdir: Path,
+    port: int | None = None,
+    timeout: float = START_TIMEOUT,
+    password: str | None = None,
+) -> Service:
+    """A private Redis without persistence on loopback; ``url`` is ``redis://127.0.0.1:PORT/0``.
+
+    With ``password`` (assistant/cluster) clients must AUTH; it goes in a configuration file
+    readable by its owner only, not on the command line, and ``url`` carries it.
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         raise ServiceUnavailable(
@@ -263,12 +272,21 @@ def start_redis(workdir: Path, port: int | None = None, timeout: float = START_T
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "redis.log"
+    config: List[str] = []
+    if password is not None:
+        conf = workdir / "redis.conf"
+        conf.unlink(missing_ok=True)
+        descriptor = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(f"requirepass {password}\n")
+        config = [str(conf)]
     attempts = 1 if port else 3
     for attempt in range(attempts):
         chosen = port or free_port()
         process = _spawn(
             [
                 binary,
+                *config,
                 "--port", str(chosen),
                 "--bind", "127.0.0.1",
                 "--protected-mode", "yes",
@@ -281,8 +299,9 @@ def start_redis(workdir: Path, port: int | None = None, timeout: float = START_T
             log,
             cwd=workdir,
         )  # fmt: skip
-        service = Service("redis", f"redis://127.0.0.1:{chosen}/0", chosen, process, log)
-        if _wait_redis(service, timeout):
+        auth = f":{password}@" if password is not None else ""
+        service = Service("redis", f"redis://{auth}127.0.0.1:{chosen}/0", chosen, process, log)
+        if _wait_redis(service, timeout, password):
             atexit.register(service.stop)
             return service
         if process.poll() is None or attempt == attempts - 1:
@@ -293,15 +312,23 @@ def start_redis(workdir: Path, port: int | None = None, timeout: float = START_T
     raise AssertionError("unreachable")
 
 
-def _wait_redis(service: Service, timeout: float) -> bool:
+def _wait_redis(service: Service, timeout: float, password: str | None = None) -> bool:
     deadline = time.monotonic() + timeout
+    # Redis' inline protocol: fine for the cluster's hex passwords.
+    hello = (f"AUTH {password}\r\n" if password is not None else "").encode() + b"PING\r\n"
     while time.monotonic() < deadline:
         if service.process.poll() is not None:
             return False
         try:
             with socket.create_connection(("127.0.0.1", service.port), timeout=1) as conn:
-                conn.sendall(b"PING\r\n")
-                if conn.recv(64).startswith(b"+PONG"):
+                conn.sendall(hello)
+                reply = b""
+                while b"PONG" not in reply and b"-" not in reply:
+                    chunk = conn.recv(64)
+                    if not chunk:
+                        break
+                    reply += chunk
+                if b"+PONG" in reply:
                     return True
         except OSError:
             pass
