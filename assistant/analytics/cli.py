@@ -101,9 +101,20 @@ def cmd_synthetic(args: argparse.Namespace) -> int:
     from assistant.db.session import session_scope
     from assistant.settings import get_settings
 
+    if not 1 <= args.conversations <= 100_000:
+        print("--conversations phải từ 1 đến 100000.", file=sys.stderr)
+        return 2
     upgrade()
     url = get_settings().tracker_store_url
-    expected = generate(url, args.day, args.conversations, seed=args.seed, progress=_progress)
+    try:
+        expected = generate(url, args.day, args.conversations, seed=args.seed, progress=_progress)
+    except ValueError:
+        print(
+            f"Ngày {args.day.isoformat()} với --seed {args.seed} đã có dữ liệu mẫu; "
+            "hãy chọn --seed khác.",
+            file=sys.stderr,
+        )
+        return 2
     with session_scope() as session:
         generate_desk_rows(session, args.day, expected, seed=args.seed)
     print(

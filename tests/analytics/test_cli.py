@@ -93,3 +93,17 @@ def test_prune_rolls_up_first_and_keeps_the_figures(store, monkeypatch, capsys):
     report = json.loads(capsys.readouterr().out)
     outcomes = next(s for s in report["sections"] if s["key"] == "outcomes")
     assert outcomes["summary"]["Lượt hỏi đáp"] == 2
+
+
+def test_a_synthetic_day_then_the_same_day_and_seed_again_is_refused(store, capsys):
+    assert run("stats", "synthetic", "--day", "2026-11-29", "--conversations", "20") == 0
+    assert "Đã tạo 20 hội thoại mẫu" in capsys.readouterr().out
+    assert run("stats", "synthetic", "--day", "2026-11-29", "--conversations", "20") == 2
+    assert "--seed khác" in capsys.readouterr().err
+    assert run("stats", "synthetic", "--day", "2026-11-29", "--conversations", "0") == 2
+    assert run("stats", "rollup") == 0
+    capsys.readouterr()
+    assert run("report", "--from", "2026-11-29", "--to", "2026-11-29") == 0
+    report = json.loads(capsys.readouterr().out)
+    traffic = next(s for s in report["sections"] if s["key"] == "traffic")
+    assert traffic["summary"]["Hội thoại"] == 20
