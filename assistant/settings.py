@@ -81,6 +81,8 @@ class Settings:
     tracker_store_url: str
     conversation_retention_days: int
     stats_rollup_seconds: float
+    rasa_replica_urls: tuple
+    model_sync_seconds: float
 
 
 @lru_cache(maxsize=1)
@@ -215,11 +217,22 @@ def get_settings() -> Settings:
         conversation_retention_days=int(_env("CONVERSATION_RETENTION_DAYS", "180")),
         # How often the portal rolls new tracker events up into the daily statistics.
         stats_rollup_seconds=float(_env("STATS_ROLLUP_SECONDS", "300")),
+        # Every Rasa replica's own address (comma-separated), when several serve behind a
+        # load balancer: a model switch must reach each of them, not the one RASA_URL's
+        # balancer picks. Empty: RASA_URL is the only one.
+        rasa_replica_urls=_urls(_env("RASA_REPLICA_URLS", "")),
+        # With RASA_REPLICA_URLS, how often the portal checks that every replica serves the
+        # live model and switches one that does not (it was down or busy during a switch).
+        model_sync_seconds=float(_env("MODEL_SYNC_SECONDS", "30")),
     )
 
 
 def _optional_path(value: str) -> Path | None:
     return Path(value) if value else None
+
+
+def _urls(value: str) -> tuple:
+    return tuple(u.strip().rstrip("/") for u in value.split(",") if u.strip())
 
 
 def _origins(value: str) -> tuple:

@@ -210,6 +210,8 @@ def environment(
         RASA_API_TOKEN=base.get("RASA_API_TOKEN") or secrets["RASA_API_TOKEN"],
         ACTION_SERVER_URL=f"http://{LOOPBACK}:{ports.actions_upstream}/webhook",
         RASA_URL=f"http://{LOOPBACK}:{ports.rasa_upstream}",
+        # A model switch goes to each replica, not to the one the upstream picks.
+        RASA_REPLICA_URLS=",".join(f"http://{LOOPBACK}:{port}" for port in ports.rasa),
         WEB_HOST=LOOPBACK,
         WEB_PORT=str(ports.web),
         RASA_HOST=LOOPBACK,

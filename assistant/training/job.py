@@ -263,7 +263,7 @@ def run_job(run_id: int, echo: Echo | None = None, raw: Callable[[str], None] | 
     """Run a queued run to its verdict; returns the final status (accepted, rejected,
     failed, interrupted). ``echo(stage, progress)`` follows the progress, ``raw(line)`` gets
     Rasa's output lines (progress bars excepted)."""
-    from assistant.training.rasa_api import load_model
+    from assistant.training.rasa_api import NOT_LOADED_YET, load_model
 
     with session_scope() as session:
         run = session.get(TrainingRun, run_id)
@@ -316,7 +316,7 @@ def run_job(run_id: int, echo: Echo | None = None, raw: Callable[[str], None] | 
         if accepted:
             reporter.set(force=True, stage="Đang nạp mô hình mới vào Rasa", progress=0.99)
             if not load_model(candidate):
-                reason += " Rasa chưa nạp được ngay; mô hình sẽ được dùng từ lần khởi động tới."
+                reason += NOT_LOADED_YET
             _finish(reporter, "accepted", reason, "Đã đưa mô hình mới vào sử dụng")
             return "accepted"
         _finish(reporter, "rejected", reason, "Giữ mô hình đang chạy")

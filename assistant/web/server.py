@@ -74,13 +74,19 @@ async def health(_: web.Request) -> web.Response:
 
 
 async def housekeeping(app: web.Application):
-    """Hourly pruning of the rate-limit tables (assistant/maintenance.py), and the statistics'
+    """Hourly pruning of the rate-limit tables (assistant/maintenance.py), the statistics'
     roll-up of new conversation events with the daily pruning of old ones
-    (assistant/analytics/rollup.py)."""
+    (assistant/analytics/rollup.py), and with several Rasa replicas the check that each
+    serves the live model (assistant/training/rollout.py)."""
     from assistant.analytics.rollup import roll_up_periodically
     from assistant.maintenance import prune_periodically
+    from assistant.training.rollout import sync_periodically
 
-    tasks = [asyncio.create_task(prune_periodically()), asyncio.create_task(roll_up_periodically())]
+    tasks = [
+        asyncio.create_task(prune_periodically()),
+        asyncio.create_task(roll_up_periodically()),
+        asyncio.create_task(sync_periodically()),
+    ]
     yield
     for task in tasks:
         task.cancel()

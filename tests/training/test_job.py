@@ -212,7 +212,7 @@ def test_an_accepted_model_rasa_could_not_load_is_live_from_the_next_start(live,
     monkeypatch.setattr(rasa_api, "load_model", lambda path: False)
     status, row = run()
     assert status == "accepted"
-    assert "lần khởi động tới" in row.reason
+    assert "chưa nạp được ngay" in row.reason and "khởi động lại" in row.reason
     with session_scope() as session:
         assert ModelRegistry(session).live().id == row.model_version_id
 

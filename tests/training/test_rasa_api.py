@@ -6,53 +6,10 @@ import asyncio
 import socket
 
 import pytest
-from aiohttp import web
 
 from assistant.settings import get_settings
 from assistant.training import rasa_api
-
-TOKEN = "s3cret-token"
-
-
-class FakeRasa:
-    """``PUT /model`` and ``GET /status`` as rasa/server.py answers them with --auth-token."""
-
-    def __init__(self) -> None:
-        self.loaded: list = []
-        self.model_file = "models/model-0.tar.gz"
-        self.url = ""
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> FakeRasa:
-        app = web.Application()
-        app.router.add_put("/model", self._load)
-        app.router.add_get("/status", self._status)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
-        return self
-
-    async def stop(self) -> None:
-        await self._runner.cleanup()
-
-    def _authorised(self, request: web.Request) -> bool:
-        return request.query.get("token") == TOKEN
-
-    async def _load(self, request: web.Request) -> web.Response:
-        if not self._authorised(request):
-            return web.json_response({"status": "failure", "code": 401}, status=401)
-        body = await request.json()
-        self.loaded.append(body)
-        self.model_file = body["model_file"]
-        return web.Response(status=204)
-
-    async def _status(self, request: web.Request) -> web.Response:
-        if not self._authorised(request):
-            return web.json_response({"status": "failure", "code": 401}, status=401)
-        return web.json_response(
-            {"model_file": self.model_file, "model_id": "abc", "num_active_training_jobs": 0}
-        )
+from tests.training.fake_rasa import TOKEN, FakeRasa
 
 
 @pytest.fixture
@@ -93,3 +50,36 @@ def test_an_unreachable_rasa_is_a_failed_switch(monkeypatch, tmp_path):
         assert rasa_api.status(timeout=2) is None
     finally:
         get_settings.cache_clear()
+
+
+@pytest.fixture
+async def two_replicas(monkeypatch):
+    first, second = await FakeRasa().start(), await FakeRasa().start()
+    monkeypatch.setenv("RASA_URL", "http://127.0.0.1:9")  # the balancer: must not be used
+    monkeypatch.setenv("RASA_REPLICA_URLS", f"{first.url}, {second.url}/")
+    monkeypatch.setenv("RASA_API_TOKEN", TOKEN)
+    get_settings.cache_clear()
+    yield first, second
+    await first.stop()
+    await second.stop()
+    get_settings.cache_clear()
+
+
+async def test_a_switch_reaches_every_replica_and_not_the_balancer(two_replicas, tmp_path):
+    first, second = two_replicas
+    assert rasa_api.replicas() == (first.url, second.url)
+    model = tmp_path / "candidate-2.tar.gz"
+    assert await asyncio.to_thread(rasa_api.load_model, model) is True
+    assert first.loaded == second.loaded == [{"model_file": str(model.resolve())}]
+    for fake in two_replicas:
+        state = await asyncio.to_thread(rasa_api.status, base=fake.url)
+        assert state["model_file"] == str(model.resolve())
+
+
+async def test_a_switch_one_replica_missed_is_a_failed_switch(two_replicas, tmp_path):
+    first, second = two_replicas
+    await second.stop()
+    outcome = await asyncio.to_thread(rasa_api.load_everywhere, tmp_path / "m.tar.gz", 2)
+    assert outcome == {first.url: True, second.url: False}
+    assert await asyncio.to_thread(rasa_api.load_model, tmp_path / "m.tar.gz", 2) is False
+    await second.start()  # stop() in the fixture's teardown needs it running

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from assistant.db.session import session_scope
+from assistant.training.rasa_api import NOT_LOADED_YET
 from assistant.web.admin.render import form_text, redirect, render
 from assistant.web.admin.security import require_admin
 
@@ -67,7 +70,7 @@ async def train(request: web.Request) -> web.Response:
 @routes.post(r"/admin/models/{version_id:\d+}/activate")
 async def activate(request: web.Request) -> web.Response:
     require_admin(request)
-    return _switch(request, None)
+    return await _switch(request, None)
 
 
 @routes.post(r"/admin/models/{version_id:\d+}/override")
@@ -76,17 +79,21 @@ async def override(request: web.Request) -> web.Response:
     the audit log keeps."""
     require_admin(request)
     form = await request.post()
-    return _switch(request, form_text(form, "reason", limit=1000))
+    return await _switch(request, form_text(form, "reason", limit=1000))
 
 
-def _switch(request: web.Request, override_reason: str | None) -> web.Response:
-    """Refusals answer the models page with the reason (404 unknown, 409 not allowed)."""
+async def _switch(request: web.Request, override_reason: str | None) -> web.Response:
+    """Refusals answer the models page with the reason (404 unknown, 409 not allowed). The
+    replicas load the model one after the other in a thread: the portal keeps serving."""
     from assistant.training.registry import ModelRefused, OverrideReasonTooShort
     from assistant.training.runner import rollback
 
     try:
-        version, loaded = rollback(
-            request["user"]["username"], int(request.match_info["version_id"]), override_reason
+        version, loaded = await asyncio.to_thread(
+            rollback,
+            request["user"]["username"],
+            int(request.match_info["version_id"]),
+            override_reason,
         )
     except KeyError as error:
         request["flash"] = f"Không chuyển được mô hình: {error.args[0]}."
@@ -94,7 +101,7 @@ def _switch(request: web.Request, override_reason: str | None) -> web.Response:
     except ModelRefused as error:
         request["flash"] = f"Không chuyển được mô hình: {error.args[0]}."
         return _page(request, 400 if isinstance(error, OverrideReasonTooShort) else 409)
-    note = "" if loaded else " Rasa chưa nạp được ngay; mô hình sẽ được dùng ở lần khởi động tới."
+    note = "" if loaded else NOT_LOADED_YET
     forced = " (dùng khẩn cấp, đã ghi nhật ký)" if override_reason is not None else ""
     raise redirect("/admin/models", f"Đã chuyển sang mô hình {version.name}{forced}.{note}")
 
