@@ -93,7 +93,7 @@ def inner_store(domain: Domain | None, url: str, event_broker=None) -> TrackerSt
         return SQLTrackerStore(
             domain, dialect="sqlite", db=unquote(parsed.path[1:]), event_broker=event_broker
         )
-    return SQLTrackerStore(
+    store = SQLTrackerStore(
         domain,
         dialect=dialect,
         host=parsed.hostname,
@@ -103,6 +103,25 @@ def inner_store(domain: Domain | None, url: str, event_broker=None) -> TrackerSt
         password=unquote(parsed.password) if parsed.password else None,
         event_broker=event_broker,
     )
+    return with_pre_ping(store)
+
+
+def with_pre_ping(store: SQLTrackerStore) -> SQLTrackerStore:
+    """The store with an engine that tests a pooled connection before lending it.
+
+    Rasa 3.6 builds its engine without ``pool_pre_ping``: after the database server restarts,
+    each pooled connection is dead and the first turn that draws one fails (the citizen gets
+    the apology although the database is back). The same URL and Rasa's own pool options,
+    plus the ping (one round trip per checkout, against a whole failed turn)."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import create_engine_kwargs
+    from sqlalchemy.orm import sessionmaker
+
+    url = store.engine.url
+    store.engine.dispose()
+    store.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+    store.sessionmaker = sessionmaker(bind=store.engine)
+    return store
 
 
 class MaskingTrackerStore(TrackerStore):

@@ -5,7 +5,8 @@ durably (fsync on), asks for passwords (scram-sha-256: the superuser's for setup
 ``assistant`` role's for the servers) and is started and stopped with ``pg_ctl`` (``stop -m
 fast`` waits for the shutdown checkpoint, so the next start needs no recovery). It listens on
 127.0.0.1 only, without a Unix socket. Found and, as root, run as the ``postgres`` user the
-way devservices does it.
+way devservices does it. While the cluster runs, one that stops is started again
+(assistant/cluster/watch.py).
 """
 
 from __future__ import annotations
@@ -145,6 +146,12 @@ class ClusterPostgres:
         """Fast shutdown (clients disconnected, a checkpoint written), waiting for the end."""
         if self.running():
             self._pg_ctl("stop", "-m", "fast", "-w", "-t", str(timeout))
+
+    def restart(self, timeout: int = 60) -> None:
+        """An operator's ``pg_ctl restart -m fast`` (the port is kept from the last start):
+        clients are disconnected and must reconnect by themselves."""
+        self._prepare_log()
+        self._pg_ctl("restart", "-m", "fast", "-w", "-t", str(timeout), "-l", str(self.log))
 
     def ensure_database(self, name: str, password: str) -> None:
         """A role ``name`` with ``password`` owning a database ``name`` (made once; the

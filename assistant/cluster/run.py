@@ -4,9 +4,11 @@ Order: the secrets; PostgreSQL (initdb the first time), its role and database; R
 database migrated and seeded as `assistant run` does it (catalogs, FAQ, demo dossiers, the
 live model) and Rasa's events table; endpoints.yml with the Redis lock store; nginx's
 configuration. Then the supervised processes (assistant/supervise.py): action servers,
-replicas, portal, nginx, each restarted when it exits. Ctrl-C or SIGTERM stops them
-(SIGTERM, SIGKILL after 10 s), then Redis, then PostgreSQL with ``pg_ctl stop``. PostgreSQL
-and Redis are not restarted: if one of them stops, the whole cluster stops with exit code 1.
+replicas, portal, nginx, each restarted when it exits. PostgreSQL and Redis are watched
+(assistant/cluster/watch.py): one that stops is started again, and the servers reconnect by
+themselves; only one that cannot be started again stops the whole cluster (exit code 1).
+Ctrl-C or SIGTERM stops the servers (SIGTERM, SIGKILL after 10 s), then Redis, then
+PostgreSQL with ``pg_ctl stop``.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ from typing import List
 from assistant.cluster import keys, plan
 from assistant.cluster.nginx import TEMP_DIRS, render_main
 from assistant.cluster.postgres import ClusterPostgres
-from assistant.devservices import Service, ServiceUnavailable, start_redis
+from assistant.cluster.watch import Relaunched, Watched, watch_services
+from assistant.devservices import ServiceUnavailable, start_redis
 from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.supervise import Supervisor
 
 logger = logging.getLogger(__name__)
-WATCH_SECONDS = 2.0
 
 
 class Interrupted(Exception):
@@ -119,20 +121,6 @@ def announce_ready(ports: plan.Ports) -> None:
     say(f"Ready: {len(ports.rasa)} Rasa replicas answer at http://127.0.0.1:{ports.front}")
 
 
-def watch_services(
-    supervisor: Supervisor, postgres: ClusterPostgres, redis: Service, failed: List[str]
-) -> None:
-    while not supervisor.stopping.wait(WATCH_SECONDS):
-        if not postgres.running():
-            failed.append("PostgreSQL")
-        elif not redis.running:
-            failed.append("Redis")
-        if failed:
-            logger.error("%s stopped: stopping the cluster", failed[0])
-            supervisor.stop()
-            return
-
-
 def write_state(layout: plan.Layout, ports: plan.Ports) -> None:
     """Who listens where, for scripts and tests (removed when the cluster stops)."""
     state = {"pid": os.getpid(), "url": f"http://127.0.0.1:{ports.front}", "ports": asdict(ports)}
@@ -163,15 +151,17 @@ def run(var: Path, free: bool = False) -> int:
         return 2
     env = plan.environment(ports, secrets, os.environ, PROJECT_ROOT)
     handlers = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
-    redis: Service | None = None
+    redis: Relaunched | None = None
     supervisor: Supervisor | None = None
+    watcher: threading.Thread | None = None
     failed: List[str] = []
     code = 0
     try:
         say(f"PostgreSQL: {layout.postgres} on port {ports.postgres}")
         postgres.start()
         postgres.ensure_database(plan.DATABASE, secrets["CLUSTER_DATABASE_PASSWORD"])
-        redis = start_redis(layout.redis, ports.redis, password=secrets["CLUSTER_REDIS_PASSWORD"])
+        password = secrets["CLUSTER_REDIS_PASSWORD"]
+        redis = Relaunched(lambda: start_redis(layout.redis, ports.redis, password=password))
         model = prepare_database(env)
         if model is None:
             return 1
@@ -199,15 +189,18 @@ def run(var: Path, free: bool = False) -> int:
         write_state(layout, ports)
         say("\n".join(plan.describe(ports, layout)))
         threading.Thread(target=announce_ready, args=(ports,), daemon=True).start()
-        threading.Thread(
-            target=watch_services, args=(supervisor, postgres, redis, failed), daemon=True
-        ).start()
-        code = supervisor.run()  # until Ctrl-C, SIGTERM, a crash loop or a service stopping
+        watched = [
+            Watched("PostgreSQL", postgres.running, postgres.start),
+            Watched("Redis", redis.running, redis.start),
+        ]
+        watcher = threading.Thread(target=watch_services, args=(supervisor, watched, failed))
+        watcher.start()
+        code = supervisor.run()  # until Ctrl-C, SIGTERM, a crash loop or a dead service
         if code:
             say("A server keeps crashing: everything was stopped (see var/cluster/logs)")
         elif failed:
             code = 1
-            say(f"{failed[0]} stopped: everything was stopped")
+            say(f"{failed[0]} could not be started again: everything was stopped")
     except Interrupted:
         say("Interrupted before the servers started")
     except ServiceUnavailable as error:
@@ -217,7 +210,10 @@ def run(var: Path, free: bool = False) -> int:
         for sig in handlers:  # a second Ctrl-C must not cut the shutdown short
             signal.signal(sig, signal.SIG_IGN)
         if supervisor is not None:
+            supervisor.stop()  # the watcher too: it must not start what is being stopped
             supervisor.terminate()
+        if watcher is not None:
+            watcher.join(timeout=180)  # a start under way (pg_ctl start -t 120) ends first
         if redis is not None:
             redis.stop()
         from assistant.db.session import dispose_engines
