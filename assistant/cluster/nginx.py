@@ -6,8 +6,19 @@ is left out for ``fail_timeout`` seconds, then tried again with one request); op
 nginx has no active health checks (``health_check`` is NGINX Plus only). A request whose
 connection fails or times out goes to the next server (``proxy_next_upstream error
 timeout``). A POST that has already reached a server that then dies is not repeated (nginx
-retries non-idempotent requests only before sending them), so a replica killed in the middle
-of a turn costs that one request a 502; a dead one costs nothing.
+retries non-idempotent requests only before sending them: sending a turn twice could
+answer it twice), so a replica killed in the middle of a turn fails that one request; a
+dead one costs nothing.
+
+A failed turn of a citizen in the portal's chat is not a bare 502: for the REST channel
+(``/webhooks/rest/``) and the portal's ``/api/chat``, nginx answers a 502, 503 or 504 of its
+own or of the upstream with 200 and the REST channel's apology (``@apology``: the same JSON a
+replica sends when a turn fails, from ``assistant.channels.rest.APOLOGY``), so the chat
+shows "Xin lỗi Anh/Chị …" and the citizen sends the message again. Zalo's and Messenger's
+webhooks (the rest of ``/webhooks/``) keep their 5xx on purpose: the platform, not the
+citizen, reads that answer; a 200 would tell it the message was handled and it would drop
+it, while a 5xx makes it deliver the message again, and the channels' de-duplication absorbs
+a message that was handled after all.
 
 Every request carries ``X-Forwarded-For``: the portal and Rasa's REST channel read the
 citizen's address from it (TRUSTED_PROXIES), and the portal's ``/metrics`` treats any request
@@ -19,9 +30,11 @@ default ports); ``render_main`` wraps it into the whole file the cluster runs ng
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Iterable
 
+from assistant.channels.rest import APOLOGY
 from assistant.cluster.plan import LOOPBACK, Layout, Ports
 
 MAX_FAILS = 1  # one refused connection is enough: a replica down is down
@@ -51,8 +64,29 @@ def upstream(name: str, ports: Iterable[int]) -> str:
     return f"upstream {name} {{\n{servers}}}\n"
 
 
-def proxy(upstream_name: str, read_timeout: int | None = None) -> str:
-    """The body of a location that proxies to ``upstream_name`` with retries."""
+def quoted(text: str) -> str:
+    """``text`` as one single-quoted nginx string (``return``'s body interpolates ``$``)."""
+    if "$" in text:
+        raise ValueError("nginx would read $ in a returned text as a variable")
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+APOLOGY_BODY = json.dumps([{"text": APOLOGY}], ensure_ascii=False)
+
+
+def apology() -> str:
+    """The named location answering the REST channel's apology with 200."""
+    return (
+        "    location @apology {\n"
+        "        default_type application/json;\n"
+        f"        return 200 {quoted(APOLOGY_BODY)};\n"
+        "    }\n"
+    )
+
+
+def proxy(upstream_name: str, read_timeout: int | None = None, apologize: bool = False) -> str:
+    """The body of a location that proxies to ``upstream_name`` with retries; with
+    ``apologize`` a 502, 503 or 504 becomes the apology (see above)."""
     lines = [
         f"proxy_pass http://{upstream_name};",
         "proxy_http_version 1.1;",
@@ -64,6 +98,8 @@ def proxy(upstream_name: str, read_timeout: int | None = None) -> str:
     ]
     if read_timeout:
         lines.append(f"proxy_read_timeout {read_timeout}s;")
+    if apologize:
+        lines += ["proxy_intercept_errors on;", "error_page 502 503 504 = @apology;"]
     return "".join(f"        {line}\n" for line in lines)
 
 
@@ -83,15 +119,20 @@ server {{
     client_max_body_size {BODY_LIMIT};
     client_body_buffer_size {BODY_BUFFER};
 
-    # Rasa's channels (rest, zalo, facebook); nothing else of Rasa's HTTP API.
+    # Rasa's channels (rest, zalo, facebook); nothing else of Rasa's HTTP API. Zalo and
+    # Messenger get a 5xx when a turn fails (they deliver again), the portal's chat an apology.
     location /webhooks/ {{
 {proxy("assistant_rasa", READ_TIMEOUT_WEBHOOKS)}    }}
+    location /webhooks/rest/ {{
+{proxy("assistant_rasa", READ_TIMEOUT_WEBHOOKS, apologize=True)}    }}
 
-    # /api/chat, /admin, /open311, /static, / … (the portal's server-sent events set
+    # /admin, /open311, /static, / … (the portal's server-sent events set
     # X-Accel-Buffering: no themselves).
     location / {{
 {proxy("assistant_portal")}    }}
-}}
+    location = /api/chat {{
+{proxy("assistant_portal", READ_TIMEOUT_WEBHOOKS, apologize=True)}    }}
+{apology()}}}
 
 # Loopback only: the portal's RASA_URL (chat forwarding, live desk, model switch).
 server {{

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 
 import pytest
 
+from assistant.channels.rest import APOLOGY
 from assistant.cluster import plan
-from assistant.cluster.nginx import production_template, render_main, render_site
+from assistant.cluster.nginx import production_template, quoted, render_main, render_site
 from assistant.settings import PROJECT_ROOT
 from assistant.web.metrics import allowed
 
@@ -28,7 +30,7 @@ def servers(text: str) -> list:
     result = []
     for block in blocks:
         listen = re.search(r"listen (\S+);", block).group(1)
-        locations = dict(re.findall(r"location (\S+) \{\n(.*?)\n    \}", block, re.S))
+        locations = dict(re.findall(r"location ((?:= )?\S+) \{\n(.*?)\n    \}", block, re.S))
         result.append((listen, locations))
     return result
 
@@ -50,15 +52,47 @@ def test_routes_retries_and_forwarded_for_in_every_location():
     assert front == "127.0.0.1:8000"
     assert rasa_api == "127.0.0.1:5004" and actions == "127.0.0.1:5054"  # loopback only
     assert "proxy_pass http://assistant_rasa;" in routes["/webhooks/"]
+    assert "proxy_pass http://assistant_rasa;" in routes["/webhooks/rest/"]
     assert "proxy_pass http://assistant_portal;" in routes["/"]
+    assert "proxy_pass http://assistant_portal;" in routes["= /api/chat"]
     assert "proxy_pass http://assistant_rasa;" in rasa_routes["/"]
     assert "proxy_pass http://assistant_actions;" in action_routes["/"]
+    routes.pop("@apology")
     bodies = [*routes.values(), *rasa_routes.values(), *action_routes.values()]
-    assert len(bodies) == 4
+    assert len(bodies) == 6
     for body in bodies:
         assert "proxy_next_upstream error timeout;" in body
         assert "proxy_connect_timeout 2s;" in body
         assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in body
+
+
+def unquoted(text: str) -> str:
+    """What nginx makes of a single-quoted string."""
+    assert text[0] == text[-1] == "'"
+    return re.sub(r"\\(.)", r"\1", text[1:-1])
+
+
+def test_the_citizens_chat_gets_the_apology_and_the_platforms_their_5xx():
+    [(_, routes), *_] = servers(render_site(plan.configured_ports({}, 2, 2)))
+    for chat in ("/webhooks/rest/", "= /api/chat"):
+        assert "proxy_intercept_errors on;" in routes[chat]
+        assert "error_page 502 503 504 = @apology;" in routes[chat]
+    for other in ("/webhooks/", "/"):  # Zalo, Messenger: they deliver again after a 5xx
+        assert "error_page" not in routes[other] and "intercept" not in routes[other]
+    apology = routes["@apology"]
+    assert "default_type application/json;" in apology
+    body = re.fullmatch(r"\s*default_type application/json;\s*return 200 (.*);", apology, re.S)
+    assert json.loads(unquoted(body.group(1))) == [{"text": APOLOGY}]
+
+
+@pytest.mark.parametrize("text", ["plain", "it's", "back\\slash \\'", 'Anh/Chị "ơi"'])
+def test_quoted_strings_read_back_as_they_were(text):
+    assert unquoted(quoted(text)) == text
+
+
+def test_a_dollar_is_refused_rather_than_read_as_a_variable():
+    with pytest.raises(ValueError):
+        quoted("100$")
 
 
 def test_a_visitor_through_nginx_is_not_local_to_the_portals_metrics():
@@ -117,3 +151,35 @@ def test_nginx_accepts_the_rendered_file(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr
+
+
+@pytest.mark.cluster
+def test_a_dead_replica_costs_the_chat_an_apology_and_zalo_a_502(var_dir):
+    import requests
+
+    from assistant.cluster.harness import port_open, wait_until
+    from assistant.cluster.run import prepare_nginx
+
+    # Nothing listens on the replicas' ports: every upstream connection is refused.
+    ports = plan.free_ports(2, 1)
+    layout = plan.Layout(var_dir)
+    layout.logs.mkdir()
+    prepare_nginx(ports, layout)
+    conf = layout.nginx / "nginx.conf"
+    nginx = subprocess.Popen(
+        ["nginx", "-p", f"{layout.nginx}/", "-c", str(conf), "-e", str(var_dir / "e.log")]
+    )
+    try:
+        wait_until(lambda: port_open(ports.front), 10, "nginx", nginx)
+        front = f"http://127.0.0.1:{ports.front}"
+        turn = {"sender": "citizen-1", "message": "lệ phí bao nhiêu"}
+        for path in ("/webhooks/rest/webhook", "/api/chat"):
+            reply = requests.post(front + path, json=turn, timeout=10)
+            assert reply.status_code == 200, path
+            assert reply.headers["content-type"] == "application/json"
+            assert reply.json() == [{"text": APOLOGY}]
+        zalo = requests.post(f"{front}/webhooks/zalo/webhook", json={}, timeout=10)
+        assert zalo.status_code == 502  # Zalo delivers the message again
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
