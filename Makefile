@@ -83,12 +83,13 @@ cluster: $(STAMP) cluster-deps ## PostgreSQL, Redis, CLUSTER_RASA (2) Rasa repli
 test-cluster: model cluster-deps ## the cluster's PostgreSQL, Redis and nginx, then a whole cluster losing a replica (a few minutes)
 	$(BIN)/pytest -q -s -m cluster tests/cluster
 
-bench: model ## search, import, live-desk and statistics benchmarks (figures + JSON reports in benchmarks/reports)
+bench: model cluster-deps ## search, import, live-desk, statistics and load (200 conversations × 20 turns on a cluster) benchmarks (figures + JSON reports in benchmarks/reports)
 	$(BIN)/python benchmarks/catalog_import.py
 	$(BIN)/python benchmarks/catalog_search.py
 	$(BIN)/python benchmarks/dossier_lookup.py --count 200000
 	$(BIN)/python benchmarks/desk_latency.py
 	$(BIN)/python benchmarks/stats_rollup.py --events 1000000
+	$(BIN)/python benchmarks/load.py
 
 eval-answers: model ## answer correctness on tests/answer_eval (dev set and blind probe) through the real servers
 	$(BIN)/python benchmarks/answer_eval.py

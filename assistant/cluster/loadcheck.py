@@ -1,0 +1,126 @@
+"""What the load benchmark asserts once the conversations are over, from the replies
+received and Rasa's events in PostgreSQL (the tracker store, table ``events``).
+
+- No turn failed: every one got HTTP 200 with a reply (an apology counts apart).
+- Each conversation's ``user`` events are the texts sent, in order, each once (compared as
+  the tracker store masks them), and the bot texts after each are the replies received: no
+  reply lost or duplicated. A turn answered with the apology (a replica killed under it) may
+  be missing from the tracker, or there with whatever the bot got to say.
+- A dossier is opened only by its own conversation: the reply to the right digits shows its
+  code and status, the reply to another citizen's digits does not, and no other citizen's
+  code appears in a conversation's replies or events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Dict, Iterable, List, Tuple
+
+from assistant.cluster.loadgen import STATUS_TEXT, Citizen, Turn
+from assistant.privacy import mask_personal_numbers
+
+Exchange = Tuple[str, List[str]]  # a user text and the bot texts after it
+
+
+def exchanges(events: Iterable[dict]) -> List[Exchange]:
+    """The tracker's conversation as (user text, [bot texts]) in order."""
+    found: List[Exchange] = []
+    for event in events:
+        if event.get("event") == "user":
+            found.append((event.get("text") or "", []))
+        elif event.get("event") == "bot" and event.get("text") and found:
+            found[-1][1].append(event["text"])
+    return found
+
+
+def compare(turns: List[Turn], stored: List[Exchange]) -> List[str]:
+    """Problems between what one conversation sent and got, and what the tracker holds."""
+    problems = []
+    position = 0
+    for number, turn in enumerate(turns, 1):
+        expected = mask_personal_numbers(turn.text)
+        here = stored[position] if position < len(stored) else None
+        if here is not None and here[0] == expected:
+            position += 1
+            if not turn.apologized and here[1] != turn.replies:
+                problems.append(f"turn {number}: the tracker's bot texts differ from the reply")
+        elif not turn.apologized:
+            problems.append(f"turn {number} ({turn.text!r}) not in the tracker in its place")
+    for text, _ in stored[position:]:
+        problems.append(f"an extra user event in the tracker: {text!r}")
+    return problems
+
+
+def ownership(citizen: Citizen, turns: List[Turn], stored_text: str, codes: set) -> List[str]:
+    """Problems with who saw which dossier, for one conversation."""
+    problems = []
+    strangers = codes - {citizen.code}
+    said = "\n".join(r for t in turns for r in t.replies)
+    if any(code in said or code in stored_text for code in strangers):
+        problems.append("another citizen's dossier code appears in the conversation")
+    for previous, turn in zip(turns, turns[1:]):
+        if not previous.text.startswith("tra cứu hồ sơ") or turn.apologized:
+            continue
+        if not turn.text.startswith("số cuối là") or previous.apologized:
+            continue
+        answer = "\n".join(turn.replies)
+        opened = citizen.code in answer and STATUS_TEXT in answer
+        if turn.text.endswith(citizen.digits):
+            if not (opened and citizen.masked_name in answer):
+                problems.append(f"the right digits did not open the dossier: {answer[:160]!r}")
+        elif STATUS_TEXT in answer or citizen.masked_name in answer:
+            problems.append(f"another citizen's digits opened the dossier: {answer[:160]!r}")
+    return problems
+
+
+def tracker_events(database_url: str, senders: List[str]) -> Dict[str, List[dict]]:
+    """Each sender's events from Rasa's SQL tracker store, in the order they were saved."""
+    from sqlalchemy import bindparam, create_engine, text
+
+    engine = create_engine(database_url, future=True)
+    query = text(
+        "SELECT sender_id, data FROM events WHERE sender_id IN :senders ORDER BY id"
+    ).bindparams(bindparam("senders", expanding=True))
+    found: Dict[str, List[dict]] = defaultdict(list)
+    try:
+        with engine.connect() as connection:
+            for sender, data in connection.execute(query, {"senders": senders}):
+                found[sender].append(json.loads(data))
+    finally:
+        engine.dispose()
+    return found
+
+
+def check(people: List[Citizen], results: Dict[str, List[Turn]], events: Dict[str, List[dict]],
+          apologies_allowed: bool) -> Dict[str, object]:  # fmt: skip
+    """The checks' figures and their problems (at most a few examples of each)."""
+    codes = {c.code for c in people}
+    failed, apologized, order, owners = [], [], [], []
+    for citizen in people:
+        turns = results[citizen.sender]
+        for number, turn in enumerate(turns, 1):
+            if turn.failed:
+                failed.append(f"{citizen.sender} turn {number}: {turn.status} {turn.error}")
+            elif turn.apologized:
+                apologized.append(f"{citizen.sender} turn {number}")
+        stored = events.get(citizen.sender, [])
+        order += [f"{citizen.sender}: {p}" for p in compare(turns, exchanges(stored))]
+        stored_text = "\n".join(json.dumps(e, ensure_ascii=False) for e in stored)
+        owners += [f"{citizen.sender}: {p}" for p in ownership(citizen, turns, stored_text, codes)]
+    checks = {
+        "no failed turn (error, 5xx, silence)": failed,
+        "events complete and in order, replies neither lost nor duplicated": order,
+        "each dossier opened only by its own conversation": owners,
+    }
+    if not apologies_allowed:
+        checks["no apology"] = apologized
+    return {
+        "passed": not any(checks.values()),
+        "failed_turns": len(failed),
+        "apologies": len(apologized),
+        "checks": {
+            name: {"passed": not problems, "problems": len(problems), "examples": problems[:5]}
+            for name, problems in checks.items()
+        },
+    }

@@ -1,0 +1,142 @@
+"""One load run from start to end, shared by benchmarks/load.py and tests/cluster/test_load.py:
+start a cluster, seed a dossier per citizen, run the conversations through nginx (killing a
+replica in the middle if asked), then the figures and the checks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Dict, List
+
+from assistant.cluster import loadcheck, loadgen
+from assistant.cluster.harness import ClusterProcess
+
+
+def percentile(values: List[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def latency(turns: List[loadgen.Turn]) -> Dict[str, float]:
+    seconds = [t.seconds for t in turns]
+    return {
+        f"{name}_ms": round(1000 * value, 1)
+        for name, value in [
+            ("p50", percentile(seconds, 50)),
+            ("p90", percentile(seconds, 90)),
+            ("p99", percentile(seconds, 99)),
+            ("max", max(seconds, default=0.0)),
+        ]
+    }
+
+
+def seed(database_url: str, people: List[loadgen.Citizen]) -> None:
+    from assistant.db.session import dispose_engines, session_scope
+    from assistant.dossiers.repository import DossierRepository
+
+    with session_scope(database_url) as session:
+        DossierRepository(session).upsert_many(loadgen.records(people))
+    dispose_engines()
+
+
+def scratch_directory() -> Path:
+    """A directory in /tmp the cluster's PostgreSQL can enter when we are root (it runs as
+    the ``postgres`` user)."""
+    root = Path(tempfile.mkdtemp(prefix="assistant-load-", dir="/tmp"))
+    os.chmod(root, 0o711)
+    return root
+
+
+def measure(root: Path, conversations: int, turns: int, replicas: int = 2,
+            action_servers: int = 2, kill_after: int = 0, think: float = 0.0,
+            say: Callable[[str], None] = print) -> Dict[str, object]:  # fmt: skip
+    """The whole run; the cluster is stopped at the end whatever happens."""
+    cluster = ClusterProcess(root, replicas, action_servers)
+    people = loadgen.citizens(conversations, uuid.uuid4().hex[:8])
+    started = time.monotonic()
+    try:
+        say(f"starting a cluster of {replicas} Rasa replicas, {action_servers} action servers")
+        cluster.start()
+        startup = time.monotonic() - started
+        say(f"cluster ready in {startup:.0f} s at {cluster.front}")
+        seed(cluster.database_url, people)
+        lock_store = timed_lock_store(cluster)
+        lock_store.reset_totals()
+        say(f"{conversations} conversations × {turns} turns through nginx")
+        load_started = time.monotonic()
+        results = asyncio.run(
+            loadgen.drive(
+                cluster.front, people, turns, think=think, kill_after=kill_after,
+                kill=cluster.kill_replica if kill_after else None, say=say,
+            )
+        )  # fmt: skip
+        load_seconds = time.monotonic() - load_started
+        locks = lock_store.totals()
+        lock_store.red.close()
+        events = loadcheck.tracker_events(cluster.database_url, [c.sender for c in people])
+        verdict = loadcheck.check(people, results, events, apologies_allowed=bool(kill_after))
+    finally:
+        code = cluster.stop()
+    every = [turn for result in results.values() for turn in result]
+    answered = [t for t in every if not t.failed and not t.apologized]
+    return {
+        "conversations": conversations,
+        "turns_per_conversation": turns,
+        "replicas": replicas,
+        "action_servers": action_servers,
+        "think_seconds": think,
+        "replica_killed_after_turns": kill_after,
+        "turns": len(every),
+        "cluster_start_seconds": round(startup, 1),
+        "load_seconds": round(load_seconds, 1),
+        "throughput_turns_per_second": round(len(every) / load_seconds, 2),
+        "latency_all": latency(every),
+        "latency_answered": latency(answered),
+        "lock_store": {
+            "acquisitions": int(locks["acquired"]),
+            "wait_seconds_total": round(locks["wait_seconds"], 3),
+            "wait_ms_mean": round(1000 * locks["wait_seconds"] / max(1, locks["acquired"]), 2),
+            "contended": int(locks["contended"]),
+            "share_of_turn_time": round(
+                locks["wait_seconds"] / max(1e-9, sum(t.seconds for t in every)), 4
+            ),
+        },
+        "cluster_exit_code": code,
+        **verdict,
+    }
+
+
+def timed_lock_store(cluster: ClusterProcess):
+    from assistant.cluster.lockstore import TimedRedisLockStore
+
+    return TimedRedisLockStore(
+        host="127.0.0.1",
+        port=cluster.ports["redis"],
+        db=0,
+        password=cluster.secrets["CLUSTER_REDIS_PASSWORD"],
+    )
+
+
+def summary(report: Dict[str, object]) -> List[str]:
+    """The figures as lines for a person."""
+    locks = report["lock_store"]
+    lines = [
+        f"{report['turns']} turns in {report['load_seconds']} s: "
+        f"{report['throughput_turns_per_second']} turns/s",
+        "latency (all turns): "
+        + ", ".join(f"{k[:-3]} {v:.0f} ms" for k, v in report["latency_all"].items()),
+        f"lock store: {locks['acquisitions']} acquisitions, {locks['wait_seconds_total']} s "
+        f"waiting in all (mean {locks['wait_ms_mean']} ms, {locks['contended']} contended, "
+        f"{100 * locks['share_of_turn_time']:.2f}% of the turns' time)",
+        f"failed turns: {report['failed_turns']}, apologies: {report['apologies']}",
+    ]
+    for name, result in report["checks"].items():
+        lines.append(f"{'PASS' if result['passed'] else 'FAIL'} {name}")
+        lines += [f"    {example}" for example in result["examples"]]
+    return lines

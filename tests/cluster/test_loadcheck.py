@@ -1,0 +1,89 @@
+"""The load benchmark's checks catch what they are for: a lost, duplicated or misplaced turn,
+a reply that differs from the tracker, another citizen's dossier (no servers needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.channels.rest import APOLOGY
+from assistant.cluster.loadcheck import check, compare, exchanges, ownership
+from assistant.cluster.loadgen import Turn, citizens
+
+PEOPLE = citizens(2, "t")
+ME, OTHER = PEOPLE
+OPENED = f"Hồ sơ {ME.code} của {ME.masked_name}: Đã tiếp nhận"
+
+
+def turn(text, *replies, status=200):
+    return Turn(text, status=status, replies=list(replies))
+
+
+def events(*pairs):
+    """Tracker events for (user text, [bot texts]) pairs, with the noise Rasa adds."""
+    found = [{"event": "action", "name": "action_session_start"}]
+    for text, bots in pairs:
+        found.append({"event": "user", "text": text})
+        found += [{"event": "bot", "text": b} for b in bots]
+        found.append({"event": "bot", "text": None, "data": {"custom": {}}})
+        found.append({"event": "action", "name": "action_listen"})
+    return found
+
+
+TURNS = [turn("lệ phí bao nhiêu", "50.000 đồng"), turn("số cuối là 1234", "Cảm ơn", "Xong")]
+STORED = [("lệ phí bao nhiêu", ["50.000 đồng"]), ("số cuối là ***", ["Cảm ơn", "Xong"])]
+
+
+def test_the_tracker_is_read_as_user_texts_and_the_bot_texts_after_them():
+    assert exchanges(events(*STORED)) == STORED
+
+
+@pytest.mark.parametrize(
+    "stored, problems",
+    [
+        (STORED, []),
+        (STORED[:1], ["turn 2 ('số cuối là 1234') not in the tracker in its place"]),
+        (STORED[::-1], ["turn 1 ('lệ phí bao nhiêu') not in the tracker in its place",
+                        "an extra user event in the tracker: 'lệ phí bao nhiêu'"]),
+        ([*STORED, STORED[1]], ["an extra user event in the tracker: 'số cuối là ***'"]),
+        ([STORED[0], ("số cuối là ***", ["Cảm ơn"])],
+         ["turn 2: the tracker's bot texts differ from the reply"]),
+        ([STORED[0], ("số cuối là ***", ["Cảm ơn", "Xong", "Xong"])],
+         ["turn 2: the tracker's bot texts differ from the reply"]),
+    ],
+)  # fmt: skip
+def test_lost_duplicated_misplaced_or_different_turns_are_problems(stored, problems):
+    assert compare(TURNS, stored) == problems
+
+
+def test_an_apologized_turn_may_be_missing_or_present():
+    turns = [TURNS[0], turn("mất bao lâu", APOLOGY), TURNS[1]]
+    assert compare(turns, STORED) == []
+    assert compare(turns, [STORED[0], ("mất bao lâu", ["15 ngày"]), STORED[1]]) == []
+
+
+def test_a_dossier_opened_by_its_own_digits_only():
+    lookup = turn(f"tra cứu hồ sơ {ME.code}", "Anh/Chị vui lòng nhập 4 số cuối")
+    right = turn(f"số cuối là {ME.digits}", OPENED)
+    wrong = turn(f"số cuối là {OTHER.digits}", "Tôi chưa xác minh được hồ sơ")
+    codes = {ME.code, OTHER.code}
+    assert ownership(ME, [lookup, wrong, lookup, right], "", codes) == []
+    assert ownership(ME, [lookup, turn(right.text, "Tôi chưa xác minh")], "", codes) == [
+        "the right digits did not open the dossier: 'Tôi chưa xác minh'"
+    ]
+    assert len(ownership(ME, [lookup, turn(wrong.text, OPENED)], "", codes)) == 1
+    assert ownership(ME, [lookup, right], f'{{"text": "{OTHER.code}"}}', codes) == [
+        "another citizen's dossier code appears in the conversation"
+    ]
+
+
+def test_the_verdict_counts_failures_and_apologies_by_mode():
+    results = {
+        ME.sender: [TURNS[0], turn("x", APOLOGY)],
+        OTHER.sender: [turn("y", status=502), turn("z")],  # a 5xx, then silence
+    }
+    stored = {ME.sender: events(STORED[0])}
+    strict = check(PEOPLE, results, stored, apologies_allowed=False)
+    assert not strict["passed"] and strict["failed_turns"] == 2 and strict["apologies"] == 1
+    assert strict["checks"]["no apology"]["problems"] == 1
+    alone = check([ME], {ME.sender: results[ME.sender]}, stored, apologies_allowed=True)
+    assert alone["passed"] and "no apology" not in alone["checks"]
