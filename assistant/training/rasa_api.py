@@ -1,15 +1,16 @@
 """Switch the running Rasa servers to another model without restarting them.
 
-Rasa serves its HTTP API only when started with ``--enable-api --auth-token <token>``
-(``assistant run`` does); the token goes in the ``token`` query parameter. ``PUT /model``
-with ``{"model_file": "<path>"}`` loads the file and answers 204 once the new agent is in
-place (rasa/server.py, ``load_model``); conversations carry on with the new model.
+``PUT /webhooks/model_switch/model?token=<RASA_API_TOKEN>`` with ``{"model_file": "<path>"}``
+(assistant/channels/model_switch.py, Rasa's ``PUT /model`` made to answer citizens while it
+loads) answers 204 once the new model is in place; conversations carry on with it.
+``GET /status`` is Rasa's HTTP API, served when Rasa is started with ``--enable-api
+--auth-token <token>`` (``assistant run`` does).
 
 Several replicas behind a load balancer (``make cluster``) are named by RASA_REPLICA_URLS and
-switched one after the other: while one loads (its event loop is busy for the load's tens of
-seconds, so its requests wait), the others answer with the model they have. A replica that
-was down or refused is switched later by the portal (assistant/training/rollout.py), and one
-that starts again loads the live model (assistant/cluster/replica.py).
+switched one after the other, so that at most one is loading (which slows its turns) while
+the others answer at full speed. A replica that was down or refused is switched later by the
+portal (assistant/training/rollout.py), and one that starts again loads the live model
+(assistant/cluster/replica.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 # Loading a model builds its TensorFlow graphs: tens of seconds on two busy cores.
 LOAD_TIMEOUT = 300.0
 STATUS_TIMEOUT = 5.0
+# assistant/channels/model_switch.py: Rasa's ``PUT /model``, but answering while it loads.
+SWITCH_PATH = "/webhooks/model_switch/model"
 # What staff read when a replica did not take the model at once.
 NOT_LOADED_YET = (
     " Có máy chủ Rasa chưa nạp được ngay: hệ thống sẽ tự nạp lại trong ít phút,"
@@ -59,7 +62,7 @@ def load_into(base: str, path: Path | str, timeout: float = LOAD_TIMEOUT) -> boo
     """True once the Rasa at ``base`` answers 204 with the model at ``path`` loaded."""
     body = json.dumps({"model_file": str(Path(path).resolve())}).encode()
     request = urllib.request.Request(
-        _url("/model", base),
+        _url(SWITCH_PATH, base),
         data=body,
         method="PUT",
         headers={"Content-Type": "application/json"},

@@ -1,4 +1,4 @@
-"""A stand-in for Rasa's HTTP API on 127.0.0.1: ``PUT /model`` and ``GET /status``."""
+"""A stand-in for Rasa on 127.0.0.1: its ``GET /status`` and our model switch."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ TOKEN = "s3cret-token"
 
 
 class FakeRasa:
-    """``PUT /model`` and ``GET /status`` as rasa/server.py answers them with --auth-token."""
+    """``GET /status`` as rasa/server.py answers it with --auth-token, and the model switch
+    of assistant/channels/model_switch.py."""
 
     def __init__(self) -> None:
         self.loaded: list = []
@@ -18,7 +19,7 @@ class FakeRasa:
 
     async def start(self) -> FakeRasa:
         app = web.Application()
-        app.router.add_put("/model", self._load)
+        app.router.add_put("/webhooks/model_switch/model", self._load)
         app.router.add_get("/status", self._status)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
