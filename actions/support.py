@@ -20,11 +20,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from assistant.analytics.outcomes import turn
-from assistant.dossiers.records import local_now
 from assistant.handoff.hours import when
 from assistant.handoff.live import LiveDesk, Place
 from assistant.handoff.relay import place_words
 from assistant.handoff.service import MAX_MESSAGE, Desk, HandoffService, phone_number
+from assistant.localtime import local_now
 from assistant.settings import get_settings
 from assistant.text.normalize import declines
 

@@ -44,11 +44,12 @@ def report_bytes(report, kind: str) -> bytes:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from assistant.analytics.report import CHANNELS, build_report
+    from assistant.analytics.report import build_report
+    from assistant.channels.names import CHANNEL_NAMES
     from assistant.db.migrate import upgrade
 
-    if args.channel and args.channel not in CHANNELS:
-        print(f"Kênh phải là một trong: {', '.join(CHANNELS)}", file=sys.stderr)
+    if args.channel and args.channel not in CHANNEL_NAMES:
+        print(f"Kênh phải là một trong: {', '.join(CHANNEL_NAMES)}", file=sys.stderr)
         return 2
     upgrade()
     try:

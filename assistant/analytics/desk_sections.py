@@ -1,6 +1,7 @@
 """Report sections from the desk's own tables: ratings, requests for a person, the questions
 the assistant could not answer (masked, grouped) and petitions. Each table is read through
-its owner's repository."""
+its owner's repository. One function per section (three for petitions), placed among the
+conversation figures by :func:`assistant.analytics.report.build_report`."""
 
 from __future__ import annotations
 
@@ -11,34 +12,21 @@ from typing import Dict, List
 
 from sqlalchemy.orm import Session
 
-from assistant.analytics.sections import Chart, Section
+from assistant.analytics.sections import Chart, Section, share
 from assistant.feedback.repository import FeedbackRepository
 from assistant.feedback.service import REASONS
 from assistant.handoff.repository import HandoffRepository
 from assistant.inbox.repository import InboxRepository
+from assistant.localtime import LOCAL_OFFSET
 from assistant.petitions import config as petition_config
 from assistant.petitions.repository import PetitionRepository
 from assistant.petitions.statuses import LABELS as STATUS_LABELS
 
-LOCAL_OFFSET = timedelta(hours=7)
 TOP_UNANSWERED = 10
 TOP_COMMUNES = 20
 
 
-def desk_sections(session: Session, start: datetime, end: datetime, channel: str) -> List[Section]:
-    return [
-        _feedback(session, start, end, channel),
-        _handoffs(session, start, end, channel),
-        _unanswered(session, start, end, channel),
-        *_petitions(session, start, end, channel),
-    ]
-
-
-def _share(part: float, whole: float) -> float:
-    return round(100.0 * part / whole, 1) if whole else 0.0
-
-
-def _feedback(session: Session, start: datetime, end: datetime, channel: str) -> Section:
+def feedback(session: Session, start: datetime, end: datetime, channel: str) -> Section:
     ratings: Dict[str, int] = Counter()  # of the assistant's answers
     desk: Dict[str, int] = Counter()  # of the help of a person (live desk)
     reasons: Dict[str, int] = Counter()
@@ -61,21 +49,21 @@ def _feedback(session: Session, start: datetime, end: datetime, channel: str) ->
         Chart("hbar", 0, [1]),
         "Đánh giá câu trả lời của trợ lý; lý do do người dân chọn sau một đánh giá 👎 (không "
         "bắt buộc). Hai dòng cuối: đánh giá sau khi trò chuyện với cán bộ.",
-        {"Lượt đánh giá": total, "Tỉ lệ hài lòng (%)": _share(ratings["up"], total)},
+        {"Lượt đánh giá": total, "Tỉ lệ hài lòng (%)": share(ratings["up"], total)},
     )
 
 
-def _seconds(values: List[float], share: float) -> int | None:
+def _seconds(values: List[float], fraction: float) -> int | None:
     if not values:
         return None
     ordered = sorted(values)
-    if share == 0.5:
+    if fraction == 0.5:
         return int(round(median(ordered)))
-    index = min(len(ordered) - 1, max(0, int(-(-share * len(ordered) // 1)) - 1))
+    index = min(len(ordered) - 1, max(0, int(-(-fraction * len(ordered) // 1)) - 1))
     return int(round(ordered[index]))  # nearest rank
 
 
-def _handoffs(session: Session, start: datetime, end: datetime, channel: str) -> Section:
+def handoffs(session: Session, start: datetime, end: datetime, channel: str) -> Section:
     per_day: Dict[str, Dict[str, int]] = defaultdict(Counter)
     waits: Dict[str, List[float]] = defaultdict(list)
     everyone: List[float] = []
@@ -125,7 +113,7 @@ def _handoffs(session: Session, start: datetime, end: datetime, channel: str) ->
     )
 
 
-def _unanswered(session: Session, start: datetime, end: datetime, channel: str) -> Section:
+def unanswered(session: Session, start: datetime, end: datetime, channel: str) -> Section:
     groups = InboxRepository(session).groups(
         status=None, limit=TOP_UNANSWERED, between=(start, end), channel=channel
     )
@@ -141,7 +129,7 @@ def _unanswered(session: Session, start: datetime, end: datetime, channel: str) 
     )
 
 
-def _petitions(session: Session, start: datetime, end: datetime, channel: str) -> List[Section]:
+def petitions(session: Session, start: datetime, end: datetime, channel: str) -> List[Section]:
     by_category: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
     by_status: Dict[str, int] = Counter()
     by_commune: Dict[str, List[int]] = defaultdict(lambda: [0, 0])

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Iterable, List, Set
 
 from assistant.analytics.sections import Report, Section
-from assistant.dossiers.records import LOCAL_TZ
+from assistant.localtime import LOCAL
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SUMMARY_SHEET = "Tổng quan"
@@ -110,7 +110,7 @@ def _overview(sheet: Any, report: Report, names: List[str]) -> None:
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     bold = Font(bold=True)
-    generated = report.generated_at.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ)
+    generated = report.generated_at.replace(tzinfo=timezone.utc).astimezone(LOCAL)
     _put(sheet, 1, 1, "Thống kê trợ lý ảo").font = Font(bold=True, size=14)
     period = [
         ("Từ ngày", report.start),

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any, Callable, Dict, Iterable, List, Tuple
 
 from assistant.analytics.outcomes import read as read_tag
+from assistant.localtime import LOCAL
 
-LOCAL = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh, no daylight saving
 # Upper bounds (ms) of the latency buckets; percentiles are reported as these bounds.
 LATENCY_BOUNDS = (25, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000)
 OVERFLOW = "inf"

@@ -12,20 +12,20 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import Dict, List, Tuple
 
-from assistant.analytics.desk_sections import desk_sections
+from assistant.analytics import desk_sections
 from assistant.analytics.fold import latency_keys, percentile
 from assistant.analytics.outcomes import ANSWERED, OUTCOME_LABELS, OUTCOMES
+from assistant.analytics.period import MAX_DAYS
 from assistant.analytics.repository import StatsRepository
-from assistant.analytics.sections import Chart, Report, Section
+from assistant.analytics.sections import Chart, Report, Section, share
 from assistant.answering.replies import ASPECT_LABELS
 from assistant.audit import utcnow
 from assistant.catalog.repository import CatalogRepository
+from assistant.channels.names import CHANNEL_NAMES
 from assistant.db.session import session_scope
+from assistant.localtime import LOCAL_OFFSET
 
-CHANNELS = {"rest": "Web", "zalo": "Zalo", "facebook": "Messenger"}
-LOCAL_OFFSET = timedelta(hours=7)
 TOP_PROCEDURES = 20
-MAX_DAYS = 366
 LOOKUP_LABELS = {
     "verified": "Xác minh đúng, đã xem hồ sơ",
     "failed": "Xác minh sai",
@@ -41,10 +41,6 @@ def utc_bounds(start: date, end: date) -> Tuple[datetime, datetime]:
     )
 
 
-def share(part: float, whole: float) -> float:
-    return round(100.0 * part / whole, 1) if whole else 0.0
-
-
 def build_report(start: date, end: date, channel: str = "") -> Report:
     if end < start:
         raise ValueError("Ngày bắt đầu phải trước ngày kết thúc.")
@@ -57,30 +53,19 @@ def build_report(start: date, end: date, channel: str = "") -> Report:
             by[metric].append((day, row_channel, key, int(value)))
         codes = {key.split("|", 1)[0] for _, _, key, _ in by["procedure"]}
         names = CatalogRepository(session).names(codes)
+        between = (session, *utc_bounds(start, end), channel)
         sections = [
             _traffic(start, end, by),
             _containment(start, end, by),
             _outcomes(by),
-            *desk_sections(session, *utc_bounds(start, end), channel),
+            desk_sections.feedback(*between),
+            desk_sections.handoffs(*between),
             _procedures(by, names),
+            desk_sections.unanswered(*between),
             _lookups(by),
+            *desk_sections.petitions(*between),
             _latency(start, end, by),
         ]
-    order = [
-        "traffic",
-        "containment",
-        "outcomes",
-        "feedback",
-        "handoffs",
-        "procedures",
-        "unanswered",
-        "dossiers",
-        "petitions_category",
-        "petitions_status",
-        "petitions_commune",
-        "latency",
-    ]
-    sections.sort(key=lambda s: order.index(s.key) if s.key in order else len(order))
     return Report(start, end, channel, utcnow(), sections)
 
 
@@ -92,10 +77,10 @@ def _traffic(start: date, end: date, by) -> Section:
     conversations: Dict[Tuple[date, str], int] = Counter()
     messages: Dict[date, int] = Counter()
     for day, channel, _, value in by["conversations"]:
-        conversations[(day, CHANNELS.get(channel, "Khác"))] += value
+        conversations[(day, CHANNEL_NAMES.get(channel, "Khác"))] += value
     for day, _, _, value in by["messages"]:
         messages[day] += value
-    labels = list(CHANNELS.values())
+    labels = list(CHANNEL_NAMES.values())
     if any(label == "Khác" for _, label in conversations):
         labels.append("Khác")
     rows = []

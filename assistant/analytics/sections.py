@@ -15,6 +15,11 @@ from typing import Any, Dict, List
 Cell = Any  # str | int | float | None
 
 
+def share(part: float, whole: float) -> float:
+    """``part`` as a percentage of ``whole``, to one decimal; 0 of nothing is 0."""
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
 @dataclass
 class Chart:
     kind: str  # "bar" (grouped bars), "stacked" (stacked bars), "line", "hbar" (horizontal)

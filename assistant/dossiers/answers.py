@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from assistant.catalog.records import ProcedureRecord
-from assistant.dossiers.records import local_now
 from assistant.dossiers.service import DossierView
 from assistant.dossiers.statuses import DossierStatus
+from assistant.localtime import local_now
 
 DENIED = (
     "Tôi chưa xác minh được hồ sơ với thông tin Anh/Chị cung cấp. Anh/Chị vui lòng kiểm tra "

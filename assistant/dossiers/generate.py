@@ -23,8 +23,9 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Dict, Iterable, Iterator, List, Sequence, Tuple, Union
 
-from assistant.dossiers.records import DossierRecord, HistoryEntry, local_now
+from assistant.dossiers.records import DossierRecord, HistoryEntry
 from assistant.dossiers.statuses import DossierStatus
+from assistant.localtime import local_now
 from assistant.text.normalize import fold
 
 S = DossierStatus

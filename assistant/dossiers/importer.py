@@ -46,7 +46,6 @@ from typing import IO, Callable, Iterator, List, Mapping, Tuple, Union
 from assistant.db.batches import store_batch
 from assistant.db.session import session_scope
 from assistant.dossiers.records import (
-    LOCAL_TZ,
     DossierRecord,
     HistoryEntry,
     is_mobile,
@@ -55,6 +54,7 @@ from assistant.dossiers.records import (
 )
 from assistant.dossiers.repository import DossierRepository, procedure_name_key
 from assistant.dossiers.statuses import DossierStatus, parse_status
+from assistant.localtime import LOCAL, LOCAL_OFFSET
 
 BATCH = 1000
 CHUNK = 1 << 20  # characters read at a time from a JSON array
@@ -401,13 +401,12 @@ _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2}
 _TIME_FIRST = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?[ ,]+(\d{1,2})/(\d{1,2})/(\d{4})")
 _DIGITS = re.compile(r"-?\d{9,14}")
 _MIN_YEAR, _MAX_YEAR = 1990, 2100
-_LOCAL_OFFSET = timedelta(hours=7)
 
 
 def _from_epoch(number: float) -> datetime:
     seconds = number / 1000 if abs(number) >= 1e11 else number
     try:
-        return datetime.fromtimestamp(seconds, LOCAL_TZ).replace(tzinfo=None)
+        return datetime.fromtimestamp(seconds, LOCAL).replace(tzinfo=None)
     except (OverflowError, OSError) as error:
         raise ValueError(f"epoch {number} out of range") from error
 
@@ -443,7 +442,7 @@ def _parse_text(text: str) -> datetime:
     else:
         offset = result.utcoffset()
         if offset is not None:  # to UTC, then to Viet Nam's UTC+7
-            result = result.replace(tzinfo=None) - offset + _LOCAL_OFFSET
+            result = result.replace(tzinfo=None) - offset + LOCAL_OFFSET
         return result
     match = _ISO.fullmatch(text)
     if match:
@@ -452,7 +451,7 @@ def _parse_text(text: str) -> datetime:
         result = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0))
         result = result.replace(second=int(second or 0), microsecond=micro)
         if zone:
-            result = result - _offset(zone) + _LOCAL_OFFSET
+            result = result - _offset(zone) + LOCAL_OFFSET
         return result
     match = _DMY.fullmatch(text)
     if match:

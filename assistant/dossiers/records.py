@@ -13,20 +13,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import List, NamedTuple
 
 from assistant.dossiers.statuses import DossierStatus
+from assistant.localtime import local_now
 from assistant.text.normalize import DOSSIER_CODE_RE
-
-# Viet Nam has kept UTC+7 without daylight saving since 1975: a fixed offset is exact and
-# needs no tz database on the server.
-LOCAL_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
-
-
-def local_now() -> datetime:
-    """Now as naive local time, whatever time zone the server runs in."""
-    return datetime.now(LOCAL_TZ).replace(tzinfo=None)
 
 
 class HistoryEntry(NamedTuple):

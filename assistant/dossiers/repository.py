@@ -28,10 +28,10 @@ from assistant.dossiers.records import (
     DossierRecord,
     HistoryEntry,
     is_valid_code,
-    local_now,
     normalize_code,
 )
 from assistant.dossiers.statuses import DossierStatus
+from assistant.localtime import local_now
 from assistant.text.normalize import fold
 
 # Bound parameters per IN (...) list: far below SQLite's and PostgreSQL's limits.

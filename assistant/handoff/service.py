@@ -18,9 +18,9 @@ from typing import Any, Dict, List
 from assistant import audit
 from assistant.db.models import Handoff
 from assistant.db.session import session_scope
-from assistant.dossiers.records import local_now
 from assistant.handoff.hours import DEFAULT_HOURS, WorkingHours
 from assistant.handoff.repository import HandoffRepository
+from assistant.localtime import local_now
 from assistant.privacy import mask_personal_numbers
 from assistant.settings import get_settings
 

@@ -17,8 +17,8 @@ from typing import Any, Dict, Iterable, List, Sequence
 
 from assistant.audit import utcnow
 from assistant.db.session import session_scope
-from assistant.dossiers.records import LOCAL_TZ
 from assistant.handoff.service import phone_number
+from assistant.localtime import LOCAL_OFFSET
 from assistant.petitions import config
 from assistant.petitions.codes import normalize_code
 from assistant.petitions.errors import PetitionError
@@ -297,4 +297,4 @@ class PetitionService(StaffDesk, Notifier):
 
 def _local_year(now: datetime) -> int:
     """The year of a naive UTC time in Viet Nam (codes are numbered per local year)."""
-    return (now + LOCAL_TZ.utcoffset(None)).year
+    return (now + LOCAL_OFFSET).year

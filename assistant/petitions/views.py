@@ -16,16 +16,16 @@ ready to show, dd/mm/yyyy.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Dict
 
 from assistant.db.models import Petition
 from assistant.handoff.service import masked_phone
+from assistant.localtime import LOCAL_OFFSET
 from assistant.petitions import config
 from assistant.petitions.statuses import is_open, label
 from assistant.privacy import mask_name
 
-LOCAL_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
 PUBLIC_DECIMALS = 3  # about 110 m of latitude
 
 

@@ -19,14 +19,13 @@ from typing import Any, Dict, List
 from aiohttp import web
 
 from assistant.audit import utcnow
+from assistant.localtime import LOCAL
 from assistant.petitions import config
 from assistant.petitions.statuses import CLOSED, OPEN
-from assistant.petitions.views import LOCAL_OFFSET
 
 PREFIX = "/open311/v2"
 MAX_REQUESTS = 1000
 MAX_SPAN = timedelta(days=90)
-LOCAL = timezone(LOCAL_OFFSET)
 STATUS_GROUPS = {"open": OPEN, "closed": CLOSED}
 REQUEST_FIELDS = (
     "service_request_id",

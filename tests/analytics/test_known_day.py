@@ -43,7 +43,7 @@ LABEL = "30/11"
 SEED = 11
 CONVERSATIONS = 300
 NOW = datetime(2026, 12, 10, 3, 0)  # naive UTC: when staff read it (some petitions overdue)
-COLUMNS = {"rest": "Web", "zalo": "Zalo", "facebook": "Messenger"}
+COLUMNS = {"rest": "Cổng (widget)", "zalo": "Zalo", "facebook": "Messenger"}
 SECTIONS = [
     "traffic",
     "containment",

@@ -16,9 +16,10 @@ import requests
 from assistant.catalog.importer import import_catalog
 from assistant.db.migrate import upgrade
 from assistant.db.session import session_scope
-from assistant.dossiers.records import DossierRecord, local_now
+from assistant.dossiers.records import DossierRecord
 from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.statuses import DossierStatus
+from assistant.localtime import local_now
 from assistant.settings import PROJECT_ROOT
 from tests.e2e.launch import launch, texts
 

@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 from assistant.analytics.tokens import IocTokenService
 from assistant.catalog.importer import import_catalog
 from assistant.db.migrate import upgrade
+from assistant.localtime import local_today
 from assistant.settings import PROJECT_ROOT, get_settings
-from assistant.web.admin.views_stats import today
 from tests.e2e.launch import launch, texts
 
 pytestmark = pytest.mark.e2e
@@ -64,10 +64,10 @@ def token(stack):
 
 
 def stats(stack, token) -> dict:
-    day = today().isoformat()
+    day = local_today().isoformat()
     reply = requests.get(
         f"{stack['web']}/admin/api/stats",
-        params={"from": (today() - timedelta(days=1)).isoformat(), "to": day},
+        params={"from": (local_today() - timedelta(days=1)).isoformat(), "to": day},
         headers={"Authorization": f"Bearer {token}"},
         timeout=30,
     )
@@ -134,7 +134,7 @@ def test_a_synthetic_day_on_the_statistics_page_on_a_tablet(stack):
     from assistant.staff.repository import StaffRepository
     from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS
 
-    yesterday = (today() - timedelta(days=1)).isoformat()
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
     env = {
         **os.environ,
         "DATABASE_URL": stack["database_url"],

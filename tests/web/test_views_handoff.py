@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from assistant.db.models import AuditEntry, Holiday
 from assistant.db.session import session_scope
-from assistant.dossiers.records import local_now
 from assistant.handoff.service import HandoffService
+from assistant.localtime import local_now
 from tests.web.staff_client import CSRF, PASSWORD, logged_in
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import select, text
 from assistant.analytics.sections import Chart, Report, Section
 from assistant.db.models import AuditEntry, IocToken
 from assistant.db.session import session_scope
-from assistant.web.admin.views_ioc import MAX_DAYS, QueryError, stats_query
 from assistant.web.server import create_app
 from tests.web.staff_client import CSRF, PASSWORD, logged_in
 
@@ -337,27 +336,3 @@ async def test_a_database_failure_is_a_503_in_json(admin, ioc, monkeypatch):
     response = await ioc.get(QUERY, headers=bearer(token))
     assert response.status == 503
     assert "thử lại" in (await response.json())["error"]
-
-
-@pytest.mark.parametrize(
-    "query, expected",
-    [
-        ({"from": "2026-03-01", "to": "2026-03-01"}, (date(2026, 3, 1), date(2026, 3, 1), "")),
-        (
-            {"from": " 2024-01-01 ", "to": "2024-12-31", "channel": "facebook"},
-            (date(2024, 1, 1), date(2024, 12, 31), "facebook"),
-        ),
-        ({"from": "2025-01-01", "to": "2026-01-01"}, (date(2025, 1, 1), date(2026, 1, 1), "")),
-        (
-            {"from": "2026-03-01", "to": "2026-03-02", "channel": "rest"},
-            (date(2026, 3, 1), date(2026, 3, 2), "rest"),
-        ),
-    ],
-)
-def test_stats_query_accepts_up_to_366_days(query, expected):
-    assert stats_query(query) == expected
-
-
-def test_stats_query_refuses_a_day_more_than_366():
-    with pytest.raises(QueryError, match=f"tối đa {MAX_DAYS} ngày"):
-        stats_query({"from": "2025-01-01", "to": "2026-01-02"})

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.analytics.rollup import Rollup
 from assistant.db.session import session_scope
-from assistant.web.admin.views_stats import today
+from assistant.localtime import local_today
 from tests.analytics.events import Store, at
 from tests.web.staff_client import PASSWORD, logged_in
 
@@ -41,7 +41,7 @@ async def editor(tmp_path, database_url, monkeypatch):
     store = Store(f"sqlite:///{tmp_path / 'tracker.db'}")
     monkeypatch.setenv("TRACKER_STORE_URL", store.url)
     get_settings.cache_clear()
-    day = today().isoformat()
+    day = local_today().isoformat()
     store.turn("lan", at(day, 0, 5), "zalo", "answer", procedure="1.001193", aspect="fee")
     store.turn("lan", at(day, 0, 6), "zalo", "decline")
     store.turn("vy", at(day, 0, 7), "rest", "dossier", lookup="locked")
@@ -70,7 +70,7 @@ async def test_the_page_shows_every_section_with_its_chart_and_table(editor):
 
 
 async def test_csv_of_one_section_and_xlsx_of_all(editor):
-    day = today().isoformat()
+    day = local_today().isoformat()
     query = f"range=custom&from={day}&to={day}&channel=zalo"
     response = await editor.get(f"/admin/stats/outcomes.csv?{query}")
     assert response.status == 200
@@ -105,7 +105,7 @@ async def test_bad_periods_are_refused_politely(editor, query):
 
 
 async def test_an_unknown_section_and_no_session(editor, database_url):
-    day = (today() - timedelta(days=1)).isoformat()
+    day = (local_today() - timedelta(days=1)).isoformat()
     response = await editor.get(f"/admin/stats/nothing.csv?range=custom&from={day}&to={day}")
     assert response.status == 404
     editor.session.cookie_jar.clear()
@@ -114,7 +114,7 @@ async def test_an_unknown_section_and_no_session(editor, database_url):
 
 
 async def test_dates_without_a_preset_are_the_period_shown(editor):
-    day = (today() - timedelta(days=3)).isoformat()
+    day = (local_today() - timedelta(days=3)).isoformat()
     response = await editor.get(f"/admin/stats?from={day}&to={day}")
     assert response.status == 200
     page = await response.text()

@@ -23,13 +23,12 @@ from assistant.analytics.synthetic.expected import (
     Ticket,
     Unanswered,
 )
-from assistant.analytics.synthetic.mix import CHANNELS, LOCAL, PROCEDURES
+from assistant.analytics.synthetic.mix import CHANNELS, PROCEDURES
 from assistant.analytics.synthetic.planner import local_day_bounds, sender_id
 from assistant.analytics.synthetic.traffic import Progress, catalog_procedures, generate
 
 __all__ = [
     "CHANNELS",
-    "LOCAL",
     "PROCEDURES",
     "STAFF",
     "ChannelFigures",

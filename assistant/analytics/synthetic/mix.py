@@ -5,10 +5,8 @@ planner and its moves share; one seeded ``random.Random`` makes a day reproducib
 from __future__ import annotations
 
 import random
-from datetime import timedelta, timezone
 from typing import Any, Dict, List, Tuple
 
-LOCAL = timezone(timedelta(hours=7))  # Vietnam: UTC+7 all year
 CHANNELS = {"rest": 45, "zalo": 35, "facebook": 20}
 START_HOURS = {h: w for h, w in zip(range(7, 21), (3, 7, 10, 10, 8, 5, 4, 6, 8, 8, 6, 4, 3, 2))}
 TURNS = (22, 22, 17, 12, 9, 7, 6, 5)  # weights of conversations of 1 … 8 turns

@@ -16,7 +16,6 @@ from assistant.analytics.synthetic.mix import (
     ASPECTS,
     CHANNELS,
     DOWN_REASONS,
-    LOCAL,
     LOOKUPS,
     MOVES,
     PETITION_WEIGHTS,
@@ -27,6 +26,7 @@ from assistant.analytics.synthetic.mix import (
 )
 from assistant.analytics.synthetic.steps import Conversation, Turn
 from assistant.analytics.synthetic.words import FAQS, UNANSWERED
+from assistant.localtime import LOCAL
 from assistant.settings import PROJECT_ROOT, get_settings
 
 SEED_CATALOG = PROJECT_ROOT / "data" / "catalog" / "seed.yml"

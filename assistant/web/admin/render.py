@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -10,8 +10,9 @@ from urllib.parse import quote, unquote
 import jinja2
 from aiohttp import web
 
+from assistant.localtime import LOCAL_OFFSET
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-LOCAL_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),

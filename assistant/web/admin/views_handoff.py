@@ -9,13 +9,13 @@ from datetime import date
 
 from aiohttp import web
 
-from assistant.dossiers.records import local_now
+from assistant.channels.names import CHANNEL_NAMES
 from assistant.handoff.service import HandoffError, HandoffService
+from assistant.localtime import local_now, local_today
 from assistant.web.admin.render import form_text, redirect, render
 
 routes = web.RouteTableDef()
 TABS = (("open", "Chưa ai nhận"), ("assigned", "Đang xử lý"), ("done", "Đã xong"))
-CHANNELS = {"rest": "Cổng (widget)", "zalo": "Zalo", "facebook": "Messenger"}
 
 
 @routes.get("/admin/callbacks")
@@ -31,7 +31,7 @@ async def callbacks(request: web.Request) -> web.Response:
         counts=service.counts(),
         status=status,
         tabs=TABS,
-        channels=CHANNELS,
+        channels=CHANNEL_NAMES,
         desk=service.desk(local_now()),
     )
 
@@ -62,7 +62,7 @@ async def done(request: web.Request) -> web.Response:
 @routes.get("/admin/holidays")
 async def holidays(request: web.Request) -> web.Response:
     service = HandoffService()
-    today = local_now().date()
+    today = local_today()
     return render(
         request,
         "holidays.html",

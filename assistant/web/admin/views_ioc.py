@@ -15,56 +15,21 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import re
-from datetime import date
-from typing import Mapping, Tuple
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from assistant.analytics.period import QueryError, period_query
 from assistant.analytics.tokens import NAME_MAX, IocTokenService, TokenError
-from assistant.audit import utcnow
+from assistant.localtime import local_today
 from assistant.settings import get_settings
-from assistant.web.admin.render import LOCAL_OFFSET, form_text, redirect, render
+from assistant.web.admin.render import form_text, redirect, render
 from assistant.web.admin.security import require_admin
 
 routes = web.RouteTableDef()
-CHANNELS = ("", "rest", "zalo", "facebook")
-MAX_DAYS = 366  # days counted inclusively: a whole leap year fits
-ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 PARAMS = ("from", "to", "channel")
 STAFF_ROLES = ("editor", "admin")
 _dumps = functools.partial(json.dumps, ensure_ascii=False, default=str)
-
-
-class QueryError(ValueError):
-    """A refused API query; the message is Vietnamese and sent as the ``error``."""
-
-
-def _day(query: Mapping[str, str], name: str, meaning: str) -> date:
-    value = query.get(name, "").strip()
-    if not value:
-        raise QueryError(f"Thiếu tham số {name} ({meaning}, dạng YYYY-MM-DD).")
-    try:
-        if not ISO_DAY.fullmatch(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise QueryError(f"Tham số {name} không phải một ngày hợp lệ (dạng YYYY-MM-DD).") from None
-
-
-def stats_query(query: Mapping[str, str]) -> Tuple[date, date, str]:
-    """``from``, ``to`` (local days, inclusive) and ``channel`` ("" for all), or QueryError."""
-    start = _day(query, "from", "ngày bắt đầu")
-    end = _day(query, "to", "ngày kết thúc")
-    if start > end:
-        raise QueryError("Ngày bắt đầu (from) phải trước hoặc trùng ngày kết thúc (to).")
-    if (end - start).days + 1 > MAX_DAYS:
-        raise QueryError(f"Mỗi lần chỉ lấy được tối đa {MAX_DAYS} ngày.")
-    channel = query.get("channel", "").strip()
-    if channel not in CHANNELS:
-        raise QueryError("Tham số channel phải là rest, zalo hoặc facebook (hoặc để trống).")
-    return start, end, channel
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -95,7 +60,7 @@ async def stats(request: web.Request) -> web.Response:
         elif (request.get("user") or {}).get("role") not in STAFF_ROLES:
             return _unauthorised("Cần mã truy cập IOC (Authorization: Bearer) hoặc đăng nhập.")
         try:
-            start, end, channel = stats_query(request.query)
+            start, end, channel = period_query(request.query)
         except QueryError as error:
             return _error(400, str(error))
         from assistant.analytics.report import build_report  # looked up per call (tests swap it)
@@ -111,7 +76,7 @@ async def stats(request: web.Request) -> web.Response:
 
 def _page(request: web.Request, http_status: int = 200, **context) -> web.Response:
     tokens = IocTokenService().listing()
-    today = (utcnow() + LOCAL_OFFSET).date()
+    today = local_today()
     settings = get_settings()
     scheme = "https" if settings.admin_cookie_secure else request.scheme
     context.setdefault("created", None)

@@ -7,6 +7,7 @@ from typing import Any, Dict
 
 from aiohttp import web
 
+from assistant.channels.names import CHANNEL_NAMES
 from assistant.channels.outbox import recipient_ref
 from assistant.channels.outbox_repository import OutboxRepository, OutboxRow
 from assistant.db.session import session_scope
@@ -16,7 +17,6 @@ from assistant.web.admin.render import page_number, redirect, render
 routes = web.RouteTableDef()
 PAGE = 50
 PREVIEW_CHARS = 300
-CHANNELS = {"zalo": "Zalo", "facebook": "Messenger"}
 
 
 def _preview(message: Dict[str, Any]) -> str:
@@ -34,7 +34,7 @@ def _preview(message: Dict[str, Any]) -> str:
 def _view(row: OutboxRow) -> Dict[str, Any]:
     return {
         "id": row.id,
-        "channel": CHANNELS.get(row.channel, row.channel),
+        "channel": CHANNEL_NAMES.get(row.channel, row.channel),
         "recipient": recipient_ref(row.recipient),
         "preview": _preview(row.message),
         "attempts": row.attempts,

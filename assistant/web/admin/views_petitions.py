@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from assistant.channels.names import CHANNEL_NAMES
 from assistant.petitions import config
 from assistant.petitions.errors import PetitionError
 from assistant.petitions.service import PetitionService
@@ -20,7 +21,6 @@ from assistant.web.admin.render import form_text, page_number, redirect, render
 
 routes = web.RouteTableDef()
 CODE = r"{code:PA-\d{4}-\d{6}}"
-CHANNELS = {"rest": "Cổng (widget)", "zalo": "Zalo", "facebook": "Messenger"}
 OVERDUE = {"1": True, "0": False}
 FILTERS = ("status", "category", "unit", "commune", "q", "overdue")
 
@@ -34,7 +34,7 @@ def _choices() -> Dict[str, Any]:
         "statuses": LABELS,
         "categories": {c.key: c.name for c in config.categories()},
         "units": {u.key: u.name for u in config.units()},
-        "channels": CHANNELS,
+        "channels": CHANNEL_NAMES,
     }
 
 

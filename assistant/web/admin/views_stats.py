@@ -16,19 +16,15 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.analytics import charts, export
-from assistant.analytics.report import CHANNELS, build_report
-from assistant.audit import utcnow
-from assistant.web.admin.render import render
-from assistant.web.admin.views_ioc import QueryError, stats_query
+from assistant.analytics.period import QueryError, period_query
+from assistant.analytics.report import build_report
+from assistant.channels.names import CHANNEL_NAMES
+from assistant.localtime import local_today
+from assistant.web.admin.render import local_time, render
 
 routes = web.RouteTableDef()
-LOCAL_OFFSET = timedelta(hours=7)
 PRESETS = {"today": ("Hôm nay", 1), "7": ("7 ngày", 7), "30": ("30 ngày", 30)}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def today() -> date:
-    return (utcnow() + LOCAL_OFFSET).date()
 
 
 def period(query: Mapping[str, str]) -> Tuple[date, date, str, str]:
@@ -38,11 +34,11 @@ def period(query: Mapping[str, str]) -> Tuple[date, date, str, str]:
     preset = query.get("range") or ("custom" if query.get("from") or query.get("to") else "7")
     channel = query.get("channel", "").strip()
     if preset in PRESETS:
-        if channel not in ("", *CHANNELS):
+        if channel and channel not in CHANNEL_NAMES:
             raise QueryError("Kênh không hợp lệ.")
-        end = today()
+        end = local_today()
         return end - timedelta(days=PRESETS[preset][1] - 1), end, channel, preset
-    start, end, channel = stats_query(query)
+    start, end, channel = period_query(query)
     return start, end, channel, "custom"
 
 
@@ -66,7 +62,7 @@ async def stats_page(request: web.Request) -> web.Response:
     try:
         start, end, channel, preset = period(request.query)
     except QueryError as error:
-        end = today()
+        end = local_today()
         return render(
             request,
             "stats.html",
@@ -77,7 +73,7 @@ async def stats_page(request: web.Request) -> web.Response:
             start=end - timedelta(days=6),
             end=end,
             channel="",
-            channels=CHANNELS,
+            channels=CHANNEL_NAMES,
             presets=PRESETS,
         )
     try:
@@ -98,10 +94,10 @@ async def stats_page(request: web.Request) -> web.Response:
         start=start,
         end=end,
         channel=channel,
-        channels=CHANNELS,
+        channels=CHANNEL_NAMES,
         presets=PRESETS,
         query=_query(start, end, channel),
-        generated=(report.generated_at + LOCAL_OFFSET).strftime("%d/%m/%Y %H:%M"),
+        generated=local_time(report.generated_at),
     )
 
 
