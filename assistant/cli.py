@@ -191,6 +191,9 @@ def cmd_web(_: argparse.Namespace) -> int:
     return 0
 
 
+LOCK_STORE_TIMEOUT = 2  # seconds
+
+
 def _endpoints_file(target: Path | None = None) -> Path:
     """endpoints.yml, plus a Redis lock store when LOCK_STORE_URL is set. The copy may hold
     the Redis password (Rasa 3.6's lock store takes no URL, and its children's environment is
@@ -211,6 +214,9 @@ def _endpoints_file(target: Path | None = None) -> Path:
         "url": parsed.hostname or "127.0.0.1",
         "port": parsed.port or 6379,
         "db": int((parsed.path or "/0").lstrip("/") or 0),
+        # A Redis that hangs (not refusing: frozen, or a lost network) costs the turn
+        # 2 s before the apology, not Rasa's 10 s.
+        "socket_timeout": LOCK_STORE_TIMEOUT,
     }
     if parsed.password:
         endpoints["lock_store"]["password"] = parsed.password

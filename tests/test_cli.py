@@ -90,7 +90,8 @@ def test_the_endpoints_copy_with_the_redis_password_is_private(tmp_path, monkeyp
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     written = yaml.safe_load(target.read_text(encoding="utf-8"))
     assert written["lock_store"] == {
-        "type": "redis", "url": "10.0.0.5", "port": 6380, "db": 2, "password": "s3cret-pass"
+        "type": "redis", "url": "10.0.0.5", "port": 6380, "db": 2, "socket_timeout": 2,
+        "password": "s3cret-pass",
     }  # fmt: skip
     assert "${ACTION_SERVER_URL}" in target.read_text(encoding="utf-8")
     assert sorted(p.name for p in target.parent.iterdir()) == ["endpoints.yml"]

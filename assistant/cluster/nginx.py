@@ -47,6 +47,8 @@ BODY_BUFFER = "1m"
 # (the staff app's switch) takes up to training/rasa_api.LOAD_TIMEOUT (300 s).
 READ_TIMEOUT_WEBHOOKS = 60
 READ_TIMEOUT_RASA_API = 300
+# The staff app's switch loads the model into each replica in turn (a few tens of seconds each).
+READ_TIMEOUT_MODEL_SWITCH = 900
 TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 # The query string is not logged: Messenger's handshake carries the verify token in it.
@@ -125,11 +127,18 @@ server {{
 {proxy("assistant_rasa", READ_TIMEOUT_WEBHOOKS)}    }}
     location /webhooks/rest/ {{
 {proxy("assistant_rasa", READ_TIMEOUT_WEBHOOKS, apologize=True)}    }}
+    # The staff app's model switch is for the portal on this host, replica by replica.
+    location /webhooks/model_switch/ {{
+        return 404;
+    }}
 
     # /admin, /open311, /static, / … (the portal's server-sent events set
     # X-Accel-Buffering: no themselves).
     location / {{
 {proxy("assistant_portal")}    }}
+    # The staff app's model switch waits for every replica to load the model.
+    location /admin/models/ {{
+{proxy("assistant_portal", READ_TIMEOUT_MODEL_SWITCH)}    }}
     location = /api/chat {{
 {proxy("assistant_portal", READ_TIMEOUT_WEBHOOKS, apologize=True)}    }}
 {apology()}}}

@@ -13,18 +13,24 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
 
 from assistant.channels.rest import APOLOGY
 from assistant.cluster import keys, plan
+from assistant.cluster.harness import (
+    descendants,
+    gone,
+    port_open,
+    replica_pid,
+    still_running,
+    wait_until,
+)
 from assistant.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(1800)]
@@ -34,77 +40,6 @@ CODE = "000.30.14.H13-251020-0042"
 PHONE = "0903111222"
 # One conversation: the follow-ups need the procedure kept in the shared tracker store.
 CONVERSATION = ["đăng ký kết hôn cần giấy tờ gì", "lệ phí bao nhiêu", "mất bao lâu", "nộp ở đâu"]
-
-
-def stat(pid: int) -> tuple | None:
-    """(parent pid, start time, state) of a process, None when it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text.rsplit(")", 1)[1].split()
-    return int(fields[1]), int(fields[19]), fields[0]
-
-
-def gone(pid: int) -> bool:
-    info = stat(pid)
-    return info is None or info[2] == "Z"  # a zombie has closed its sockets
-
-
-def descendants(root: int) -> dict:
-    """{pid: start time} of ``root`` and everything below it."""
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (info := stat(int(entry))) is not None:
-            parents[int(entry)] = info
-    found, todo = {}, [root]
-    while todo:
-        pid = todo.pop()
-        if pid in parents:
-            found[pid] = parents[pid][1]
-            todo.extend(child for child, info in parents.items() if info[0] == pid)
-    return found
-
-
-def still_running(snapshot: dict) -> list:
-    """Processes of ``snapshot`` that are still there (the same start time, not a zombie)."""
-    left = []
-    for pid, started in snapshot.items():
-        info = stat(pid)
-        if info is not None and info[1] == started and info[2] != "Z":
-            left.append((pid, Path(f"/proc/{pid}/cmdline").read_bytes()[:120]))
-    return left
-
-
-def replica_pid(root: int, port: int) -> int:
-    for pid in descendants(root):
-        try:
-            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"rasa" in argv and b"actions" not in argv and str(port).encode() in argv:
-            return pid
-    raise AssertionError(f"no Rasa process on port {port}")
-
-
-def wait_until(condition, seconds: float, what: str, process: subprocess.Popen | None = None):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"the cluster exited ({process.returncode}) waiting for {what}")
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def port_open(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def answers(front: str, message: str, sender: str) -> list:
@@ -210,11 +145,15 @@ def test_a_cluster_answers_through_nginx_survives_a_dead_replica_and_stops_clean
             assert f"upstream=127.0.0.1:{port}" in access
         # /metrics is the portal's own business: not for anyone coming through nginx.
         assert requests.get(f"{front}/metrics").status_code == 403
+        # The model switch is the portal's, replica by replica: not reachable through nginx.
+        token = secrets["RASA_API_TOKEN"]
+        switch = requests.put(f"{front}/webhooks/model_switch/model?token={token}", json={})
+        assert switch.status_code == 404
         assert requests.get(f"http://127.0.0.1:{ports['web']}/metrics").status_code == 200
 
         # Kill a replica: the next messages are answered by the other one.
-        # (Once it is gone: a request that reached its socket before it died is answered
-        # 502, since nginx does not send a POST twice.)
+        # (Once it is gone: a request that reached its socket before it died gets nginx's
+        # apology, since nginx does not send a POST twice; tests/cluster/test_load.py.)
         dead = ports["rasa"][0]
         victim = replica_pid(cluster.pid, dead)
         os.kill(victim, signal.SIGKILL)

@@ -8,12 +8,8 @@ with.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -21,9 +17,8 @@ import pytest
 import requests
 
 from assistant.channels.rest import APOLOGY
-from assistant.cluster import keys, plan
-from assistant.settings import PROJECT_ROOT, get_settings
-from tests.cluster.test_cluster_e2e import gone, replica_pid, wait_until
+from assistant.cluster.harness import ClusterProcess, gone, wait_until
+from assistant.settings import get_settings
 from tests.e2e.desk_client import form_csrf, staff_login
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(1800)]
@@ -64,35 +59,12 @@ class Citizen(threading.Thread):
 @pytest.fixture
 def cluster(var_dir):
     """Two replicas and one action server, started and stopped around the test."""
-    root = var_dir / "cluster"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "TRACKER_STORE_URL", "LOCK_STORE_URL", "TEST_DATABASE_URL")
-    }
-    env.update(CLUSTER_RASA="2", CLUSTER_ACTIONS="1", PYTHONPATH=str(PROJECT_ROOT))
-    output = var_dir / "cluster.out"
-    with open(output, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "cluster", "run", "--var", str(root),
-             "--free-ports"],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    layout = plan.Layout(root)
+    running = ClusterProcess(var_dir, replicas=2, action_servers=1)
     try:
-        state = wait_until(
-            lambda: layout.state.exists() and json.loads(layout.state.read_text()),
-            600, "the servers to start", process,
-        )  # fmt: skip
-        wait_until(lambda: b"Ready: 2 Rasa replicas" in output.read_bytes(), 900, "Ready", process)
-        yield {"url": state["url"], "ports": state["ports"], "layout": layout, "process": process}
+        running.start()
+        yield running
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        running.stop()
 
 
 def test_an_admin_switch_reaches_every_replica_and_a_restarted_one_keeps_it(cluster):
@@ -100,9 +72,8 @@ def test_an_admin_switch_reaches_every_replica_and_a_restarted_one_keeps_it(clus
     from assistant.staff.repository import StaffRepository
     from assistant.training.registry import ModelRegistry
 
-    front, ports, layout = cluster["url"], cluster["ports"], cluster["layout"]
-    secrets = keys.parse(layout.secrets.read_text())
-    token = secrets["RASA_API_TOKEN"]
+    front, ports = cluster.front, cluster.ports
+    token = cluster.secrets["RASA_API_TOKEN"]
     started_with = served(ports["rasa"][0], token)
     assert started_with and served(ports["rasa"][1], token) == started_with
 
@@ -112,8 +83,7 @@ def test_an_admin_switch_reaches_every_replica_and_a_restarted_one_keeps_it(clus
     other = models / f"candidate-switch-test-{os.getpid()}.tar.gz"
     shutil.copy(source, other)
     try:
-        url = plan.database_url(plan.ports_from_state(ports), secrets)
-        with session_scope(url) as session:
+        with session_scope(cluster.database_url) as session:
             StaffRepository(session).add_user("test", ADMIN, PASSWORD, "admin")
             version = ModelRegistry(session).register(
                 other, "switch-test", None, "archived", "Mô hình thử chuyển đổi.", "test"
@@ -148,8 +118,7 @@ def test_an_admin_switch_reaches_every_replica_and_a_restarted_one_keeps_it(clus
 
         # A replica started again loads the live model, not the cluster's first one.
         port = ports["rasa"][1]
-        victim = replica_pid(cluster["process"].pid, port)
-        os.kill(victim, signal.SIGKILL)
+        victim = cluster.kill_replica(1)
         wait_until(lambda: gone(victim), 10, "the replica to die")
         wait_until(lambda: served(port, token), 600, "the replica to come back")
         assert served(port, token) == other.name

@@ -57,9 +57,13 @@ def test_routes_retries_and_forwarded_for_in_every_location():
     assert "proxy_pass http://assistant_portal;" in routes["= /api/chat"]
     assert "proxy_pass http://assistant_rasa;" in rasa_routes["/"]
     assert "proxy_pass http://assistant_actions;" in action_routes["/"]
+    # The switch waits for every replica's load; nobody outside reaches the replicas' switch.
+    assert "proxy_pass http://assistant_portal;" in routes["/admin/models/"]
+    assert "proxy_read_timeout 900s;" in routes["/admin/models/"]
+    assert routes.pop("/webhooks/model_switch/").strip() == "return 404;"
     routes.pop("@apology")
     bodies = [*routes.values(), *rasa_routes.values(), *action_routes.values()]
-    assert len(bodies) == 6
+    assert len(bodies) == 7
     for body in bodies:
         assert "proxy_next_upstream error timeout;" in body
         assert "proxy_connect_timeout 2s;" in body
