@@ -40,6 +40,11 @@ from assistant.cluster.plan import LOOPBACK, Layout, Ports
 MAX_FAILS = 1  # one refused connection is enough: a replica down is down
 FAIL_TIMEOUT = 10  # seconds a failed server is left out before one request tries it again
 CONNECT_TIMEOUT = 2  # seconds; loopback connects in microseconds, a longer wait is a hang
+# A replica answers connects late when it is busy, not when it is dead (a dead one refuses at
+# once): its event loop runs the models and Sanic's accept queue (100) fills. With 2 s, 200
+# citizens at once (benchmarks/load.py) had both replicas' connects time out, both marked
+# failed for FAIL_TIMEOUT, and every turn for 10 s answered with the apology.
+CONNECT_TIMEOUT_RASA = 10
 BODY_LIMIT = "8m"  # the portal takes requests up to 6 MB (FAQ spreadsheets, photos)
 # Rasa sends the action server the whole conversation: kept in memory, not a temporary file.
 BODY_BUFFER = "1m"
@@ -86,6 +91,10 @@ def apology() -> str:
     )
 
 
+def connect_timeout(upstream_name: str) -> int:
+    return CONNECT_TIMEOUT_RASA if upstream_name == "assistant_rasa" else CONNECT_TIMEOUT
+
+
 def proxy(upstream_name: str, read_timeout: int | None = None, apologize: bool = False) -> str:
     """The body of a location that proxies to ``upstream_name`` with retries; with
     ``apologize`` a 502, 503 or 504 becomes the apology (see above)."""
@@ -96,7 +105,7 @@ def proxy(upstream_name: str, read_timeout: int | None = None, apologize: bool =
         "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "proxy_set_header X-Forwarded-Proto $scheme;",
         "proxy_next_upstream error timeout;",
-        f"proxy_connect_timeout {CONNECT_TIMEOUT}s;",
+        f"proxy_connect_timeout {connect_timeout(upstream_name)}s;",
     ]
     if read_timeout:
         lines.append(f"proxy_read_timeout {read_timeout}s;")
