@@ -32,6 +32,8 @@ AMBIGUITY_RATIO = 0.75
 # … and then the choices offered are those within this share, 3 to 5 of them.
 CHOICE_RATIO = 0.5
 MIN_CHOICES, MAX_CHOICES = 3, 5
+# Procedure records kept in memory per process (the national catalog has ~6,000).
+MAX_CACHED_RECORDS = 2000
 # Levels citizens deal with in person come first when we ask which procedure they mean.
 LEVEL_ORDER = ("cấp xã", "cấp tỉnh")
 
@@ -77,6 +79,10 @@ class CatalogService:
     def __init__(self, database_url: str | None = None) -> None:
         self.database_url = database_url
         self._index = LiveValue("Catalog index", self.revision, self._build_index, _refresh_seconds)
+        # Records read so far, forgotten with the index when the catalog changes.
+        self._records: LiveValue[dict] = LiveValue(
+            "Catalog records", self.revision, dict, _refresh_seconds
+        )
 
     def revision(self) -> int:
         with session_scope(self.database_url) as session:
@@ -124,8 +130,20 @@ class CatalogService:
         return Resolution("ambiguous", None, order_choices(choices))
 
     def get(self, code: str) -> ProcedureRecord | None:
-        with session_scope(self.database_url) as session:
-            return CatalogRepository(session).get(code)
+        """The procedure's record; callers read it and never change it (it is shared).
+
+        A turn that answers reads its procedure's record: with its documents, channels and
+        legal bases that took a fifth of the action server's time per turn (py-spy,
+        benchmarks/throughput.py), and the same few procedures are asked about all day.
+        """
+        records = self._records.get()
+        record = records.get(code)
+        if record is None:
+            with session_scope(self.database_url) as session:
+                record = CatalogRepository(session).get(code)
+            if record is not None and len(records) < MAX_CACHED_RECORDS:
+                records[code] = record
+        return record
 
 
 _services: dict = {}

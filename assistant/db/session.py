@@ -9,6 +9,7 @@ from typing import Dict, Iterator
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from assistant.settings import get_settings
 
@@ -33,6 +34,11 @@ def get_engine(url: str | None = None) -> Engine:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 5}
+            if path and path != ":memory:":
+                # SQLAlchemy 1.4 gives a SQLite file a NullPool: every unit of work opened
+                # the file and ran the pragmas again, a tenth of the action server's time
+                # per turn (py-spy, benchmarks/throughput.py). Keep a few open.
+                kwargs.update(poolclass=QueuePool, pool_size=4, max_overflow=16)
         else:
             # A dead database must fail fast so the citizen gets an apology within 2 s.
             kwargs["connect_args"] = {"connect_timeout": 2}

@@ -49,3 +49,17 @@ def test_the_index_survives_a_database_that_stops_answering(seeded_database, tmp
     service.database_url = f"sqlite:///{tmp_path}"  # a directory: every query fails
     assert service.index() is before
     assert service.resolve("đăng ký khai sinh").kind == "match"
+
+
+def test_a_record_is_read_once_until_the_catalog_changes(seeded_database, monkeypatch):
+    monkeypatch.setattr("assistant.catalog.service._refresh_seconds", lambda: 0)
+    service = CatalogService(seeded_database)
+    with session_scope(seeded_database) as session:
+        code = next(iter(CatalogRepository(session).codes()))
+    first = service.get(code)
+    assert first is not None and service.get(code) is first  # kept, not read again
+    assert service.get("no-such-code") is None
+    with session_scope(seeded_database) as session:
+        CatalogRepository(session).add_alias(code, ALIAS)
+    again = service.get(code)
+    assert again is not first and ALIAS in again.aliases
