@@ -70,7 +70,7 @@ services-deps: ## PostgreSQL 15 server binaries and Redis (Debian packages) if m
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server; }
 
 test-services: model services-deps ## database tests on a throw-away PostgreSQL; Rasa with PostgreSQL tracker store and Redis lock store
-	TEST_SERVICES=1 $(BIN)/pytest -q -m "not e2e" tests/catalog tests/dossiers tests/actions tests/feedback tests/handoff tests/petitions tests/privacy tests/services tests/analytics
+	TEST_SERVICES=1 $(BIN)/pytest -q -m "not e2e" tests/catalog tests/dossiers tests/actions tests/feedback tests/handoff tests/petitions tests/privacy tests/services tests/analytics tests/test_tracker_store.py
 
 cluster-deps: ## nginx, PostgreSQL 15 server binaries and Redis (Debian packages) if missing
 	@{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null && \
@@ -80,16 +80,17 @@ cluster-deps: ## nginx, PostgreSQL 15 server binaries and Redis (Debian packages
 cluster: $(STAMP) cluster-deps ## PostgreSQL, Redis, CLUSTER_RASA (2) Rasa replicas, CLUSTER_ACTIONS (2) action servers, the portal, nginx on CLUSTER_PORT (8000); Ctrl-C stops all
 	$(BIN)/assistant cluster run
 
-test-cluster: model cluster-deps ## the cluster's PostgreSQL, Redis and nginx, then a whole cluster losing a replica (a few minutes)
+test-cluster: model cluster-deps ## whole clusters on loopback: answers through nginx, a reduced load with a replica killed, faults (action server, PostgreSQL, Redis), a model switch (~10 min)
 	$(BIN)/pytest -q -s -m cluster tests/cluster
 
-bench: model cluster-deps ## search, import, live-desk, statistics and load (200 conversations × 20 turns on a cluster) benchmarks (figures + JSON reports in benchmarks/reports)
+bench: model cluster-deps ## search, import, live-desk, statistics, load (200 conversations × 20 turns on a cluster) and throughput (against Rasa's moodbot) benchmarks (figures + JSON reports in benchmarks/reports)
 	$(BIN)/python benchmarks/catalog_import.py
 	$(BIN)/python benchmarks/catalog_search.py
 	$(BIN)/python benchmarks/dossier_lookup.py --count 200000
 	$(BIN)/python benchmarks/desk_latency.py
 	$(BIN)/python benchmarks/stats_rollup.py --events 1000000
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/throughput.py --replicas 2
 
 eval-answers: model ## answer correctness on tests/answer_eval (dev set and blind probe) through the real servers
 	$(BIN)/python benchmarks/answer_eval.py
