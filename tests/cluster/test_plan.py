@@ -107,6 +107,7 @@ def test_every_process_shares_one_database_lock_store_and_secrets():
     assert env["RASA_API_TOKEN"] == "generated-token"
     assert env["ACTION_SERVER_URL"] == "http://127.0.0.1:5054/webhook"  # nginx, not one server
     assert env["RASA_URL"] == "http://127.0.0.1:5004"
+    assert env["TICKET_LOCK_LIFETIME"] == "30"  # a dead replica's lock: 30 s, not Rasa's 60
     # A model switch reaches each replica itself (assistant/training/rasa_api.py).
     assert env["RASA_REPLICA_URLS"] == "http://127.0.0.1:5005,http://127.0.0.1:5006"
     assert env["WEB_PORT"] == "8080" and env["WEB_HOST"] == "127.0.0.1"
