@@ -145,8 +145,9 @@ server {{
     # X-Accel-Buffering: no themselves).
     location / {{
 {proxy("assistant_portal")}    }}
-    # The staff app's model switch waits for every replica to load the model.
-    location /admin/models/ {{
+    # The staff app's model switch waits for every replica to load the model. (No slash at
+    # the end: nginx would redirect /admin/models to /admin/models/.)
+    location /admin/models {{
 {proxy("assistant_portal", READ_TIMEOUT_MODEL_SWITCH)}    }}
     location = /api/chat {{
 {proxy("assistant_portal", READ_TIMEOUT_WEBHOOKS, apologize=True)}    }}

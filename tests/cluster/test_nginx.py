@@ -58,8 +58,8 @@ def test_routes_retries_and_forwarded_for_in_every_location():
     assert "proxy_pass http://assistant_rasa;" in rasa_routes["/"]
     assert "proxy_pass http://assistant_actions;" in action_routes["/"]
     # The switch waits for every replica's load; nobody outside reaches the replicas' switch.
-    assert "proxy_pass http://assistant_portal;" in routes["/admin/models/"]
-    assert "proxy_read_timeout 900s;" in routes["/admin/models/"]
+    assert "proxy_pass http://assistant_portal;" in routes["/admin/models"]
+    assert "proxy_read_timeout 900s;" in routes["/admin/models"]
     assert routes.pop("/webhooks/model_switch/").strip() == "return 404;"
     routes.pop("@apology")
     bodies = [*routes.values(), *rasa_routes.values(), *action_routes.values()]
