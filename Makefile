@@ -80,7 +80,7 @@ cluster-deps: ## nginx, PostgreSQL 15 server binaries and Redis (Debian packages
 cluster: $(STAMP) cluster-deps ## PostgreSQL, Redis, CLUSTER_RASA (2) Rasa replicas, CLUSTER_ACTIONS (2) action servers, the portal, nginx on CLUSTER_PORT (8000); Ctrl-C stops all
 	$(BIN)/assistant cluster run
 
-test-cluster: model cluster-deps ## whole clusters on loopback: answers through nginx, a reduced load with a replica killed, faults (action server, PostgreSQL, Redis), a model switch (~10 min)
+test-cluster: model cluster-deps ## whole clusters on loopback: answers through nginx, a reduced load, faults (action server, PostgreSQL, Redis), a model switch (~10 min)
 	$(BIN)/pytest -q -s -m cluster tests/cluster
 
 bench: model cluster-deps ## search, import, live-desk, statistics, load (200 conversations × 20 turns on a cluster) and throughput (against Rasa's moodbot) benchmarks (figures + JSON reports in benchmarks/reports)
