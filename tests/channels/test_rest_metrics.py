@@ -105,5 +105,7 @@ async def test_each_apology_is_counted_once_by_its_cause(post, text, where):
     assert change.pop(where) == 1
     assert change.pop("messages") == change.pop("replies") == 1
     assert change.keys() == {"seconds"}  # no other error moved
-    if where == "rest_timeout":  # the citizen waited the whole reply timeout
-        assert change["seconds"] >= 0.3
+    if where == "rest_timeout":
+        # The citizen waited the whole reply timeout and no longer. asyncio's timer may fire
+        # a few milliseconds before perf_counter says 0.3 s have passed (CI saw 0.2994).
+        assert 0.28 <= change["seconds"] < 0.6
