@@ -8,10 +8,11 @@ cluster (a sender's hash is the same whichever replica saw the message). The fil
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Dict, Mapping
+
+from assistant.private_file import write_private
 
 NAMES = (
     "CLUSTER_POSTGRES_PASSWORD",  # PostgreSQL's superuser (postgres): setup only
@@ -46,14 +47,3 @@ def load_or_create(path: Path) -> Dict[str, str]:
             values[name] = secrets.token_hex(24)
         write_private(path, format_secrets(values))
     return values
-
-
-def write_private(path: Path, text: str) -> None:
-    """Written to a private temporary file that replaces the old one whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.unlink(missing_ok=True)
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
