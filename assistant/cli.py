@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import List, Tuple
 
+from assistant.endpoints import endpoints_file
 from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.supervise import Supervisor
 from assistant.training.cli import cli_actor, live_model, rasa_command
@@ -191,50 +192,6 @@ def cmd_web(_: argparse.Namespace) -> int:
     return 0
 
 
-LOCK_STORE_TIMEOUT = 2  # seconds
-
-
-def _endpoints_file(target: Path | None = None) -> Path:
-    """endpoints.yml, plus a Redis lock store when LOCK_STORE_URL is set. The copy may hold
-    the Redis password (Rasa 3.6's lock store takes no URL, and its children's environment is
-    set before this runs), so it is readable by its owner only: written to a private
-    temporary file that replaces the old copy whole, whatever the old one's mode was."""
-    from urllib.parse import urlparse
-
-    import yaml
-
-    base = PROJECT_ROOT / "endpoints.yml"
-    url = os.environ.get("LOCK_STORE_URL", "")
-    if not url:
-        return base
-    parsed = urlparse(url)
-    endpoints = yaml.safe_load(base.read_text(encoding="utf-8"))
-    endpoints["lock_store"] = {
-        "type": "redis",
-        "url": parsed.hostname or "127.0.0.1",
-        "port": parsed.port or 6379,
-        "db": int((parsed.path or "/0").lstrip("/") or 0),
-        # A Redis that hangs (not refusing: frozen, or a lost network) costs the turn
-        # 2 s before the apology, not Rasa's 10 s.
-        "socket_timeout": LOCK_STORE_TIMEOUT,
-    }
-    if parsed.password:
-        endpoints["lock_store"]["password"] = parsed.password
-    target = target or PROJECT_ROOT / "var" / "endpoints.yml"  # the cluster passes its own
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Keep ${ACTION_SERVER_URL} unquoted so that Rasa still expands it.
-    text = yaml.safe_dump(endpoints, sort_keys=False).replace(
-        "'${ACTION_SERVER_URL}'", "${ACTION_SERVER_URL}"
-    )
-    temporary = target.with_name(f".{target.name}.{os.getpid()}")
-    temporary.unlink(missing_ok=True)
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(temporary, target)
-    return target
-
-
 def _child_env() -> dict:
     settings = get_settings()
     env = dict(os.environ)
@@ -319,7 +276,7 @@ def cmd_run(_: argparse.Namespace) -> int:
         action_port=settings.action_port,
         rasa_port=settings.rasa_port,
         rasa_host=settings.rasa_host,
-        endpoints=_endpoints_file(),
+        endpoints=endpoints_file(),
         token=token,
     )
     supervisor = Supervisor(commands, cwd=PROJECT_ROOT, env=env)

@@ -10,7 +10,7 @@ done. Then (assistant/cluster/loadcheck.py): no error, 5xx or silence; no apolog
 replica was killed; every conversation's events in the tracker store complete and in order,
 no reply lost or duplicated; each dossier opened only by its own conversation. Figures:
 throughput, latency percentiles, time spent waiting on the Redis lock store (summed by the
-replicas' TimedRedisLockStore). Writes ``benchmarks/reports/load.json``; exit 1 when a check
+replicas' ClusterLockStore). Writes ``benchmarks/reports/load.json``; exit 1 when a check
 fails. Heavy: run it alone (``flock /tmp/heavy.lock``).
 """
 

@@ -70,33 +70,6 @@ def test_rasa_reads_a_token_that_starts_with_a_dash():
     assert args.auth_token == "-Xy_z1" and args.enable_api
 
 
-def test_the_endpoints_copy_with_the_redis_password_is_private(tmp_path, monkeypatch):
-    import shutil
-    import stat
-
-    import yaml
-
-    from assistant import cli
-
-    shutil.copy(PROJECT_ROOT / "endpoints.yml", tmp_path / "endpoints.yml")
-    stale = tmp_path / "var" / "endpoints.yml"
-    stale.parent.mkdir()
-    stale.write_text("old: copy\n")
-    stale.chmod(0o644)  # left by an earlier version, readable by everyone
-    monkeypatch.setattr(cli, "PROJECT_ROOT", tmp_path)
-    monkeypatch.setenv("LOCK_STORE_URL", "redis://:s3cret-pass@10.0.0.5:6380/2")
-    target = cli._endpoints_file()
-    assert target == stale
-    assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    written = yaml.safe_load(target.read_text(encoding="utf-8"))
-    assert written["lock_store"] == {
-        "type": "redis", "url": "10.0.0.5", "port": 6380, "db": 2, "socket_timeout": 2,
-        "password": "s3cret-pass",
-    }  # fmt: skip
-    assert "${ACTION_SERVER_URL}" in target.read_text(encoding="utf-8")
-    assert sorted(p.name for p in target.parent.iterdir()) == ["endpoints.yml"]
-
-
 def _rasa_args(monkeypatch, origins: str | None):
     from rasa.__main__ import create_argument_parser
 

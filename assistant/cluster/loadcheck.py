@@ -2,6 +2,9 @@
 received and Rasa's events in PostgreSQL (the tracker store, table ``events``).
 
 - No turn failed: every one got HTTP 200 with a reply (an apology counts apart).
+- No apology; with a replica killed, none for a turn sent once it was gone (only the turns
+  the dying replica had taken are lost: their conversation's lock frees itself and nginx
+  sends the next turns to the living replica).
 - Each conversation's ``user`` events are the texts sent, in order, each once (compared as
   the tracker store masks them), and the bot texts after each are the replies received: no
   reply lost or duplicated. A turn answered with the apology (a replica killed under it) may
@@ -93,10 +96,11 @@ def tracker_events(database_url: str, senders: List[str]) -> Dict[str, List[dict
 
 
 def check(people: List[Citizen], results: Dict[str, List[Turn]], events: Dict[str, List[dict]],
-          apologies_allowed: bool) -> Dict[str, object]:  # fmt: skip
-    """The checks' figures and their problems (at most a few examples of each)."""
+          killed_at: float | None = None) -> Dict[str, object]:  # fmt: skip
+    """The checks' figures and their problems (at most a few examples of each); ``killed_at``
+    is the time.monotonic() a killed replica was gone, if one was killed."""
     codes = {c.code for c in people}
-    failed, apologized, order, owners = [], [], [], []
+    failed, apologized, late, order, owners = [], [], [], [], []
     for citizen in people:
         turns = results[citizen.sender]
         for number, turn in enumerate(turns, 1):
@@ -104,6 +108,9 @@ def check(people: List[Citizen], results: Dict[str, List[Turn]], events: Dict[st
                 failed.append(f"{citizen.sender} turn {number}: {turn.status} {turn.error}")
             elif turn.apologized:
                 apologized.append(f"{citizen.sender} turn {number}")
+                if killed_at is not None and turn.sent > killed_at:
+                    late.append(f"{citizen.sender} turn {number}, {turn.sent - killed_at:.1f} s "
+                                "after the replica was gone")  # fmt: skip
         stored = events.get(citizen.sender, [])
         order += [f"{citizen.sender}: {p}" for p in compare(turns, exchanges(stored))]
         stored_text = "\n".join(json.dumps(e, ensure_ascii=False) for e in stored)
@@ -113,12 +120,15 @@ def check(people: List[Citizen], results: Dict[str, List[Turn]], events: Dict[st
         "events complete and in order, replies neither lost nor duplicated": order,
         "each dossier opened only by its own conversation": owners,
     }
-    if not apologies_allowed:
+    if killed_at is None:
         checks["no apology"] = apologized
+    else:
+        checks["no apology for a turn sent after the killed replica was gone"] = late
     return {
         "passed": not any(checks.values()),
         "failed_turns": len(failed),
         "apologies": len(apologized),
+        "apologies_after_kill": len(late),
         "checks": {
             name: {"passed": not problems, "problems": len(problems), "examples": problems[:5]}
             for name, problems in checks.items()

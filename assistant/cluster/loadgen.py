@@ -134,6 +134,7 @@ class Turn:
     replies: List[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str = ""
+    sent: float = 0.0  # time.monotonic() when it was sent
 
     @property
     def apologized(self) -> bool:
@@ -168,7 +169,7 @@ async def converse(session, front: str, citizen: Citizen, texts: List[str], thin
     turns = []
     headers = {"X-Forwarded-For": citizen.address}
     for text in texts:
-        turn = Turn(text)
+        turn = Turn(text, sent=time.monotonic())
         started = time.perf_counter()
         try:
             async with session.post(

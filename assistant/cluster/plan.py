@@ -17,7 +17,11 @@ from assistant.devservices import free_port
 
 DEFAULT_REPLICAS = 2  # CLUSTER_RASA
 DEFAULT_ACTION_SERVERS = 2  # CLUSTER_ACTIONS
-LOCK_LIFETIME = 30  # seconds a conversation's lock outlives a replica that died holding it
+# Connections a replica's kernel queues before its event loop accepts them (Sanic's default is
+# 100). nginx opens one per turn: with 200 citizens on the one replica left after a kill, a
+# full queue dropped connects for 10 s, nginx counted the living replica as failed too and
+# answered every turn with the apology for FAIL_TIMEOUT (benchmarks/load.py).
+SANIC_BACKLOG = 1024
 DEFAULT_FRONT = 8000  # CLUSTER_PORT: nginx, the one address to publish
 # nginx on loopback, in front of the replicas for the portal (Rasa's HTTP API included)
 # and in front of the action servers for the replicas (Rasa's action_endpoint is one URL).
@@ -211,10 +215,6 @@ def environment(
         RASA_API_TOKEN=base.get("RASA_API_TOKEN") or secrets["RASA_API_TOKEN"],
         ACTION_SERVER_URL=f"http://{LOOPBACK}:{ports.actions_upstream}/webhook",
         RASA_URL=f"http://{LOOPBACK}:{ports.rasa_upstream}",
-        # A replica killed mid-turn leaves its conversation's lock ticket in Redis: the
-        # conversation's next turns wait until it expires (Rasa's default, 60 s). A turn
-        # longer than REPLY_TIMEOUT (20 s) was already answered with the apology.
-        TICKET_LOCK_LIFETIME=base.get("TICKET_LOCK_LIFETIME") or str(LOCK_LIFETIME),
         # A model switch goes to each replica, not to the one the upstream picks.
         RASA_REPLICA_URLS=",".join(f"http://{LOOPBACK}:{port}" for port in ports.rasa),
         WEB_HOST=LOOPBACK,
@@ -225,6 +225,7 @@ def environment(
         TRUSTED_PROXIES=",".join(trusted if LOOPBACK in trusted else [*trusted, LOOPBACK]),
         PYTHONPATH=base.get("PYTHONPATH") or str(root),
         RASA_TELEMETRY_ENABLED="false",
+        SANIC_BACKLOG=base.get("SANIC_BACKLOG") or str(SANIC_BACKLOG),  # Rasa reads it
     )
     return env
 

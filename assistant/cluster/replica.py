@@ -43,14 +43,14 @@ def replica_command(port: int, model: Path, endpoints: Path) -> list:
 
 def exec_replica(port: int, endpoints: Path | None = None) -> int:
     """Replace this process with Rasa (same pid: the supervisor's signals reach Rasa)."""
-    from assistant.cli import _endpoints_file
     from assistant.db.session import dispose_engines
+    from assistant.endpoints import endpoints_file
 
     model = live_model_file()
     if model is None:
         print("No model to serve: run `make model` (or `assistant run` once)", file=sys.stderr)
         return 2
-    command = replica_command(port, model, endpoints or _endpoints_file())
+    command = replica_command(port, model, endpoints or endpoints_file())
     dispose_engines()  # the registry's connection is not Rasa's to keep
     os.chdir(PROJECT_ROOT)  # credentials.yml is named relative to the repository
     sys.stdout.flush()

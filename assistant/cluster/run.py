@@ -79,22 +79,15 @@ def prepare_nginx(ports: plan.Ports, layout: plan.Layout) -> None:
     (layout.nginx / "nginx.conf").write_text(conf, encoding="utf-8")
 
 
-# Rasa's Redis lock store, timing the waits (the load benchmark reads the totals).
-TIMED_LOCK_STORE = "assistant.cluster.lockstore.TimedRedisLockStore"
-
-
 def write_endpoints(layout: plan.Layout) -> None:
     """`assistant run`'s endpoints.yml with LOCK_STORE_URL's Redis lock store (password
     included), copied private into the cluster's directory: its replicas read their own.
-    The lock store is the timed one."""
-    from assistant.cli import _endpoints_file
+    The lock store is lockstore.ClusterLockStore."""
+    from assistant.endpoints import endpoints_file
 
-    _endpoints_file(layout.endpoints)  # private (0600), in the cluster's directory
-    text = layout.endpoints.read_text(encoding="utf-8")
-    timed = text.replace("  type: redis\n", f"  type: {TIMED_LOCK_STORE}\n", 1)
-    if timed == text:
-        raise ServiceUnavailable(f"no Redis lock store in {layout.endpoints}: LOCK_STORE_URL?")
-    layout.endpoints.write_text(timed, encoding="utf-8")  # in place: the mode stays 0600
+    written = endpoints_file(layout.endpoints)
+    if written != layout.endpoints:  # no LOCK_STORE_URL: the project's own endpoints.yml
+        raise ServiceUnavailable("no Redis lock store for the cluster: LOCK_STORE_URL?")
 
 
 def prepare_database(env: dict) -> Path | None:

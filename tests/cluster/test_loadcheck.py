@@ -82,8 +82,21 @@ def test_the_verdict_counts_failures_and_apologies_by_mode():
         OTHER.sender: [turn("y", status=502), turn("z")],  # a 5xx, then silence
     }
     stored = {ME.sender: events(STORED[0])}
-    strict = check(PEOPLE, results, stored, apologies_allowed=False)
+    strict = check(PEOPLE, results, stored)
     assert not strict["passed"] and strict["failed_turns"] == 2 and strict["apologies"] == 1
     assert strict["checks"]["no apology"]["problems"] == 1
-    alone = check([ME], {ME.sender: results[ME.sender]}, stored, apologies_allowed=True)
+    killed_at = results[ME.sender][1].sent + 0.5  # the apologised turn was in flight
+    alone = check([ME], {ME.sender: results[ME.sender]}, stored, killed_at)
     assert alone["passed"] and "no apology" not in alone["checks"]
+    assert alone["apologies"] == 1 and alone["apologies_after_kill"] == 0
+
+
+def test_after_a_kill_an_apology_for_a_turn_sent_once_the_replica_was_gone_fails():
+    before, after = turn("x", APOLOGY), turn("y", APOLOGY)
+    before.sent, after.sent = 100.0, 103.0
+    verdict = check([ME], {ME.sender: [TURNS[0], before, after]}, {ME.sender: events(STORED[0])},
+                    killed_at=101.0)  # fmt: skip
+    assert not verdict["passed"] and verdict["apologies_after_kill"] == 1
+    assert verdict["checks"]["no apology for a turn sent after the killed replica was gone"][
+        "examples"
+    ] == [f"{ME.sender} turn 3, 2.0 s after the replica was gone"]

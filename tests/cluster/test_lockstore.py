@@ -1,15 +1,19 @@
-"""The timed lock store against a real Redis on a loopback port: a second message of the
-same conversation waits for the first, and the waits are summed in Redis."""
+"""The cluster's lock store against a real Redis on a loopback port: a second message of the
+same conversation waits for the first, a dead replica's ticket blocks its conversation for one
+lifetime only, a live turn keeps its lock however long it waited or runs, two replicas
+changing one lock at once lose nothing, and the waits are summed in Redis."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 
 import pytest
-from rasa.core.lock_store import LockStore
+from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from assistant.cluster.lockstore import TimedRedisLockStore
+from assistant.cluster.lockstore import ClusterLockStore
 from assistant.devservices import start_redis
 
 pytestmark = pytest.mark.cluster  # needs redis-server (make cluster-deps)
@@ -22,10 +26,10 @@ def redis_server(tmp_path):
     server.stop()
 
 
-def store_for(server) -> TimedRedisLockStore:
+def store_for(server) -> ClusterLockStore:
     config = EndpointConfig.from_dict(
         {
-            "type": "assistant.cluster.lockstore.TimedRedisLockStore",
+            "type": "assistant.cluster.lockstore.ClusterLockStore",
             "url": "127.0.0.1",
             "port": server.port,
             "password": "s3cret",
@@ -33,7 +37,7 @@ def store_for(server) -> TimedRedisLockStore:
         }
     )
     store = LockStore.create(config)  # how Rasa builds it from endpoints.yml
-    assert isinstance(store, TimedRedisLockStore)
+    assert isinstance(store, ClusterLockStore)
     return store
 
 
@@ -93,6 +97,75 @@ def test_the_cluster_names_the_timed_store_in_its_endpoints(tmp_path, monkeypatc
     layout = plan.Layout(tmp_path)
     write_endpoints(layout)
     lock_store = yaml.safe_load(layout.endpoints.read_text())["lock_store"]
-    assert lock_store["type"] == "assistant.cluster.lockstore.TimedRedisLockStore"
+    assert lock_store["type"] == "assistant.cluster.lockstore.ClusterLockStore"
     assert lock_store["port"] == 6390 and lock_store["password"] == "pw"
     assert layout.endpoints.stat().st_mode & 0o777 == 0o600
+
+
+def rasa_store_for(server) -> RedisLockStore:
+    return RedisLockStore(host="127.0.0.1", port=server.port, password="s3cret", db=0)
+
+
+async def after_a_dead_replica(dead, live, lifetime: float) -> list:
+    """A replica died holding turn 4's ticket; turn 5 waits for it to expire and then runs
+    longer than a lifetime; turn 6 arrives while turn 5 waits. What ran when."""
+    dead.issue_ticket("conversation-3", lifetime)  # never given back
+    order = []
+
+    async def turn(name, hold, delay):
+        await asyncio.sleep(delay)
+        async with live.lock("conversation-3", lock_lifetime=lifetime, wait_time_in_seconds=0.05):
+            order.append(f"{name} in")
+            await asyncio.sleep(hold)
+            order.append(f"{name} out")
+
+    await asyncio.gather(turn("5", 1.5 * lifetime, 0.1), turn("6", 0.1, 0.3))
+    return order
+
+
+def test_a_turn_keeps_its_lock_after_waiting_for_a_dead_replica(redis_server):
+    started = time.monotonic()
+    order = asyncio.run(
+        after_a_dead_replica(store_for(redis_server), store_for(redis_server), lifetime=1.0)
+    )
+    assert order == ["5 in", "5 out", "6 in", "6 out"]
+    # turn 5 waited one lifetime for the dead ticket, ran 1.5, then turn 6 ran
+    assert 2.4 < time.monotonic() - started < 4.0
+
+
+def test_rasas_own_store_lets_the_next_turn_in_while_the_first_runs(redis_server):
+    """Why the cluster does not use Rasa's RedisLockStore: the same story overlaps turns."""
+    store = rasa_store_for(redis_server)
+    order = asyncio.run(after_a_dead_replica(store, store, lifetime=1.0))
+    assert order.index("6 in") < order.index("5 out")
+
+
+def test_two_replicas_changing_one_lock_at_once_lose_no_ticket(redis_server):
+    """Each thread is a replica taking and giving back tickets of one conversation; a ticket
+    lost by another replica's write would be missing when its owner looks for it."""
+    stores = [store_for(redis_server), store_for(redis_server)]
+    lost, rounds = [], 300
+
+    def replica(store):
+        for _ in range(rounds):
+            ticket = store.issue_ticket("conversation-4", 30)
+            alive, _ = store.renew("conversation-4", ticket, 30)
+            if not alive:
+                lost.append(ticket)
+            store.finish("conversation-4", ticket, 30)
+
+    threads = [threading.Thread(target=replica, args=(s,)) for s in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert lost == []
+    assert stores[0].get_lock("conversation-4") is None  # the last one out deleted it
+
+
+def test_a_dead_replicas_lock_key_expires_by_itself(redis_server):
+    store = store_for(redis_server)
+    store.issue_ticket("conversation-5", 0.2)
+    assert store.red.pttl(store.key_prefix + "conversation-5") > 0
+    time.sleep(0.5)
+    assert store.get_lock("conversation-5") is None

@@ -107,13 +107,17 @@ def test_every_process_shares_one_database_lock_store_and_secrets():
     assert env["RASA_API_TOKEN"] == "generated-token"
     assert env["ACTION_SERVER_URL"] == "http://127.0.0.1:5054/webhook"  # nginx, not one server
     assert env["RASA_URL"] == "http://127.0.0.1:5004"
-    assert env["TICKET_LOCK_LIFETIME"] == "30"  # a dead replica's lock: 30 s, not Rasa's 60
     # A model switch reaches each replica itself (assistant/training/rasa_api.py).
     assert env["RASA_REPLICA_URLS"] == "http://127.0.0.1:5005,http://127.0.0.1:5006"
     assert env["WEB_PORT"] == "8080" and env["WEB_HOST"] == "127.0.0.1"
     assert env["TRUSTED_PROXIES"] == "127.0.0.1"
     assert env["ASSISTANT_HOTLINE"] == "1022" and env["PATH"] == "/usr/bin"  # settings pass
     assert env["PYTHONPATH"] == "/srv/assistant"
+    assert env["SANIC_BACKLOG"] == "1024"  # a replica left alone queues its connects
+    assert (
+        plan.environment(ports, SECRETS, {"SANIC_BACKLOG": "64"}, Path("/"))["SANIC_BACKLOG"]
+        == "64"
+    )
     assert base["DATABASE_URL"] == "sqlite:///x.db"  # the caller's mapping is not changed
 
 
