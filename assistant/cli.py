@@ -131,7 +131,8 @@ def cmd_catalog_alias(args: argparse.Namespace) -> int:
 
 
 def cmd_dossiers_import(args: argparse.Namespace) -> int:
-    from assistant.dossiers.importer import count_rows, import_dossiers
+    from assistant.dossiers.importer import import_dossiers
+    from assistant.dossiers.reading import count_rows
 
     path = Path(args.path)
     total = count_rows(path) if path.exists() else None

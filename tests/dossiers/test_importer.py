@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from assistant.db.models import Dossier, DossierEvent
 from assistant.db.session import session_scope
-from assistant.dossiers.importer import import_dossiers, parse_datetime
+from assistant.dossiers.importer import import_dossiers
 from assistant.dossiers.records import DossierRecord, normalize_phone
 from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.statuses import DossierStatus
@@ -140,9 +140,9 @@ def test_broken_array_element_is_skipped_and_reading_resumes(database_url, tmp_p
 
 @pytest.mark.parametrize("chunk", [1 << 20, 200])
 def test_broken_element_in_a_pretty_printed_array(database_url, tmp_path, monkeypatch, chunk):
-    from assistant.dossiers import importer
+    from assistant.dossiers import reading
 
-    monkeypatch.setattr(importer, "CHUNK", chunk)
+    monkeypatch.setattr(reading, "CHUNK", chunk)
     history = [
         {"dossierStatusName": "Đã tiếp nhận", "date": "2024-01-15T08:30:00+07:00"},
         {"dossierStatusName": "Đang xử lý", "date": "2024-01-15T09:00:00+07:00"},
@@ -169,9 +169,9 @@ def test_data_after_the_array_is_reported(database_url, tmp_path):
 
 
 def test_large_array_read_across_chunks(database_url, tmp_path, monkeypatch):
-    from assistant.dossiers import importer
+    from assistant.dossiers import reading
 
-    monkeypatch.setattr(importer, "CHUNK", 97)  # every element straddles a chunk boundary
+    monkeypatch.setattr(reading, "CHUNK", 97)  # every element straddles a chunk boundary
     rows = [row(n, applicantName="Trần Thị Bích " + "Ngọc" * (n % 7)) for n in range(1, 300)]
     path = tmp_path / "export.json"
     path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -324,48 +324,6 @@ def test_progress_reports_every_row(database_url, tmp_path):
 
 
 # --- values -------------------------------------------------------------------------------
-
-LOCAL = datetime(2024, 1, 15, 8, 30)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("2024-01-15", datetime(2024, 1, 15)),
-        ("2024-01-15T08:30", LOCAL),
-        ("2024-01-15T08:30:00", LOCAL),
-        ("2024-01-15 08:30:00", LOCAL),
-        ("2024-01-15T08:30:00+07:00", LOCAL),
-        ("2024-01-15T08:30:00+0700", LOCAL),
-        ("2024-01-15T01:30:00Z", LOCAL),
-        ("2024-01-15T01:30:00.000Z", LOCAL),
-        ("2024-01-15T08:30:00.250+07:00", LOCAL.replace(microsecond=250000)),
-        ("2024-01-14T20:30:00-05:00", LOCAL),
-        ("15/01/2024", datetime(2024, 1, 15)),
-        ("5/1/2024", datetime(2024, 1, 5)),
-        ("15/01/2024 08:30:00", LOCAL),
-        ("15/01/2024 08:30", LOCAL),
-        ("08:30:00 15/01/2024", LOCAL),
-        ("15-01-2024", datetime(2024, 1, 15)),
-        (1705282200000, LOCAL),
-        ("1705282200000", LOCAL),
-        (1705282200000.0, LOCAL),
-        (1705282200, LOCAL),
-        (None, None),
-        ("", None),
-        ("  ", None),
-    ],
-)
-def test_dates_in_every_format_become_local_time(value, expected):
-    assert parse_datetime(value) == expected
-
-
-@pytest.mark.parametrize(
-    "value", ["hôm qua", "32/01/2024", "2024-13-01", "15/01/24", [2024, 1, 15], True, 10**20, "1"]
-)
-def test_unreadable_dates_raise_for_the_caller_to_count(value):
-    with pytest.raises(ValueError):
-        parse_datetime(value)
 
 
 def test_unreadable_dates_are_warnings_not_errors(database_url, tmp_path):
