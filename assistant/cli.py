@@ -160,7 +160,8 @@ def generate_into_database(
     from itertools import islice
 
     from assistant.db.session import session_scope
-    from assistant.dossiers.generate import generate_dossiers, write_json
+    from assistant.dossiers.export import write_json
+    from assistant.dossiers.generate import generate_dossiers
     from assistant.dossiers.repository import DossierRepository
 
     with session_scope() as session:

@@ -26,7 +26,8 @@ from tqdm import tqdm
 from assistant.db.migrate import upgrade
 from assistant.db.session import dispose_engines, session_scope
 from assistant.devservices import ServiceUnavailable, start_postgres
-from assistant.dossiers.generate import generate_dossiers, write_json
+from assistant.dossiers.export import write_json
+from assistant.dossiers.generate import generate_dossiers
 from assistant.dossiers.importer import import_dossiers
 from assistant.dossiers.repository import DossierRepository
 

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from assistant.db.session import session_scope
-from assistant.dossiers.generate import (
-    DEFAULT_PROCEDURES,
-    add_working_days,
-    generate_dossiers,
-    write_json,
-)
-from assistant.dossiers.importer import import_dossiers
+from assistant.dossiers.generate import add_working_days, generate_dossiers
 from assistant.dossiers.records import is_mobile, is_valid_code
 from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.statuses import DossierStatus, parse_status
+from assistant.dossiers.synthetic_data import DEFAULT_PROCEDURES
 
 S = DossierStatus
 TODAY = date(2026, 11, 20)
@@ -137,32 +131,3 @@ def test_catalog_procedures_are_used(seeded_database):
     assert len(list(generate_dossiers(10, seed=1, procedures=three, today=TODAY))) == 10
     with pytest.raises(ValueError):
         list(generate_dossiers(1, procedures=[]))
-
-
-@pytest.mark.parametrize("name", ["dossiers.json", "dossiers.jsonl", "dossiers.json.gz"])
-def test_round_trip_through_the_export_format(database_url, tmp_path, name):
-    records = list(generate_dossiers(800, seed=11, today=TODAY))
-    path = tmp_path / name
-    assert write_json(records, path) == 800
-    if name.endswith(".json"):
-        assert len(json.loads(path.read_text(encoding="utf-8"))) == 800
-    report = import_dossiers(path, database_url, batch_size=300)
-    assert (report.created, report.errors) == (800, [])
-    assert import_dossiers(path, database_url).created == 0
-    with session_scope(database_url) as session:
-        repo = DossierRepository(session)
-        assert repo.count() == 800
-        for record in records[::37]:
-            stored = repo.get(record.code)
-            assert stored.status == record.status.value
-            assert stored.status_text == record.status_text
-            assert stored.applicant_name == record.applicant_name
-            assert stored.applicant_phone == record.applicant_phone
-            assert stored.applicant_id_number == record.applicant_id_number
-            assert stored.external_id == record.external_id
-            assert stored.handling_unit == record.handling_unit
-            for column in ("received_at", "due_at", "completed_at", "returned_at"):
-                assert getattr(stored, column) == getattr(record, column), column
-            assert [(e.status, e.at) for e in stored.history] == [
-                (e.status.value, e.at) for e in record.history
-            ]
