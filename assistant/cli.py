@@ -159,15 +159,16 @@ def generate_into_database(
     """
     from itertools import islice
 
+    from assistant.catalog.repository import CatalogRepository
     from assistant.db.session import session_scope
     from assistant.dossiers.export import write_json
     from assistant.dossiers.generate import generate_dossiers
     from assistant.dossiers.repository import DossierRepository
 
     with session_scope() as session:
-        repo = DossierRepository(session)
-        procedures = repo.catalog_procedures() or None
-        codes = repo.procedure_codes()
+        catalog = CatalogRepository(session)
+        procedures = catalog.catalog_procedures() or None
+        codes = catalog.procedure_codes()
     records = generate_dossiers(count, seed=seed, procedures=procedures)
     if out:
         records = list(records)

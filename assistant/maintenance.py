@@ -8,8 +8,6 @@ import logging
 from datetime import datetime, timedelta
 from typing import Dict
 
-from sqlalchemy import delete
-
 from assistant.audit import utcnow
 from assistant.settings import get_settings
 
@@ -20,9 +18,8 @@ PRUNE_EVERY_SECONDS = 3600
 def prune(now: datetime | None = None) -> Dict[str, int]:
     """Delete verification and login attempts outside their windows (kept at least a day,
     for investigating abuse) and expired staff sessions; returns how many of each."""
-    from assistant.db.models import StaffSession
     from assistant.db.session import session_scope
-    from assistant.dossiers.repository import DossierRepository
+    from assistant.dossiers.attempts import AttemptRepository
     from assistant.petitions.service import PetitionService
     from assistant.staff.repository import StaffRepository
 
@@ -30,19 +27,18 @@ def prune(now: datetime | None = None) -> Dict[str, int]:
     now = now or utcnow()
     day = 86400
     with session_scope() as session:
-        verification = DossierRepository(session).prune_attempts(
+        verification = AttemptRepository(session).prune_attempts(
             now - timedelta(seconds=max(settings.verification_window_seconds, day))
         )
-        logins = StaffRepository(session).prune_login_attempts(
-            max(settings.login_window_seconds, day)
-        )
-        sessions = session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+        staff = StaffRepository(session)
+        logins = staff.prune_login_attempts(max(settings.login_window_seconds, day))
+        sessions = staff.prune_sessions(now)
     # Photos a citizen sent for a petition never submitted, after a day.
     photos = PetitionService().prune_photos()
     return {
         "verification_attempts": verification,
         "login_attempts": logins,
-        "staff_sessions": sessions.rowcount or 0,
+        "staff_sessions": sessions,
         "petition_photos": photos,
     }
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from datetime import datetime
-from typing import Iterable, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -19,6 +21,27 @@ from assistant.db.models import (
     SubmissionChannel,
 )
 from assistant.text.normalize import fold, nfc
+
+
+def procedure_name_key(name: str) -> str:
+    """How dossier and catalog procedure names are compared: folded, spaces collapsed."""
+    return " ".join(fold(name or "").split()).rstrip(" .;:")
+
+
+def working_days(value: float | None, unit: str | None) -> int | None:
+    """A catalog processing time in working days (calendar days scaled by 5/7), or None."""
+    if value is None or value <= 0:
+        return None
+    unit = fold(unit or "")
+    if "gio" in unit:
+        return max(1, math.ceil(value / 8))
+    if "thang" in unit:
+        return math.ceil(value * 22)
+    if "lam viec" in unit:
+        return math.ceil(value)
+    if "ngay" in unit:
+        return max(1, math.ceil(value * 5 / 7))
+    return None
 
 
 def _clean_alias(alias: str) -> str:
@@ -175,6 +198,57 @@ class CatalogRepository:
 
     def codes(self) -> Iterable[str]:
         return self.session.execute(select(Procedure.code)).scalars().all()
+
+    # --- for the dossiers --------------------------------------------------------------
+
+    def procedure_codes(self) -> Dict[str, str]:
+        """Catalog codes by :func:`procedure_name_key`, for names that identify one procedure.
+
+        Exact folded names, not the fuzzy resolver: source systems copy the official name,
+        and a wrong link would show a citizen another procedure's documents and fees. A name
+        shared by several procedures links to the curated (seed/staff) one if exactly one
+        is curated, else to none.
+        """
+        by_name: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
+        rows = self.session.execute(select(Procedure.code, Procedure.name, Procedure.source))
+        for code, name, source in rows:
+            by_name[procedure_name_key(name)].append((code, source))
+        mapping: Dict[str, str] = {}
+        for key, entries in by_name.items():
+            curated = [code for code, source in entries if source != "national"]
+            if len(entries) == 1:
+                mapping[key] = entries[0][0]
+            elif len(curated) == 1:
+                mapping[key] = curated[0]
+        return mapping
+
+    def catalog_procedures(self, local_only: bool = True) -> List[Tuple[str, str, str, int | None]]:
+        """(code, name, field, working days or None) of catalog procedures, for the generator.
+
+        ``local_only`` keeps procedures handled at province or commune level: the ones a
+        provincial case-handling system issues dossiers for.
+        """
+        days: Dict[int, int] = {}
+        channels = select(
+            SubmissionChannel.procedure_id,
+            SubmissionChannel.processing_time_value,
+            SubmissionChannel.processing_time_unit,
+        )
+        for procedure_id, value, unit in self.session.execute(channels):
+            found = working_days(value, unit)
+            if found is not None:
+                days[procedure_id] = min(found, days.get(procedure_id, found))
+        result = []
+        rows = self.session.execute(
+            select(
+                Procedure.id, Procedure.code, Procedure.name, Procedure.field, Procedure.level
+            ).order_by(Procedure.code)
+        )
+        for procedure_id, code, name, field_, level in rows:
+            if local_only and "cap tinh" not in fold(level) and "cap xa" not in fold(level):
+                continue
+            result.append((code, name, field_, days.get(procedure_id)))
+        return result
 
 
 def _to_record(p: Procedure) -> ProcedureRecord:

@@ -290,7 +290,7 @@ def generate_dossiers(
     """``count`` synthetic dossiers received in the 120 days up to ``today``.
 
     ``procedures``: (code, name, sector) or (code, name, sector, working days) tuples to draw
-    from, e.g. ``DossierRepository.catalog_procedures()``; without working days a due date
+    from, e.g. ``CatalogRepository.catalog_procedures()``; without working days a due date
     is 3–30 working days out. Default: common procedures with their statutory times.
     ``today`` (a date means 17:00 that day) defaults to the current local time: pass it with
     ``seed`` for output that does not change from one day to the next.

@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, List, Mapping, Tuple, Union
 
+from assistant.catalog.repository import CatalogRepository, procedure_name_key
 from assistant.db.batches import store_batch
 from assistant.db.session import session_scope
 from assistant.dossiers.dates import parse_datetime
@@ -44,7 +45,7 @@ from assistant.dossiers.records import (
     is_valid_code,
     normalize_code,
 )
-from assistant.dossiers.repository import DossierRepository, procedure_name_key
+from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.statuses import DossierStatus, parse_status
 
 BATCH = 1000
@@ -198,7 +199,7 @@ def import_dossiers(
     report = DossierImportReport(path=str(path))
     started = time.perf_counter()
     with session_scope(database_url) as session:
-        procedure_codes = DossierRepository(session).procedure_codes()
+        procedure_codes = CatalogRepository(session).procedure_codes()
     batch: List[Tuple[int, DossierRecord]] = []
     unreported = 0
 

@@ -1,4 +1,5 @@
-"""The only place that reads and writes dossiers, their history and verification attempts.
+"""The only place that reads and writes dossiers and their history (verification attempts:
+attempts.py; the catalog's procedure names they link to: CatalogRepository).
 
 Imports arrive in batches of about a thousand dossiers, a million in a night, so writes are
 set-based: one SELECT finds which codes of a batch exist, new dossiers and their history go
@@ -8,22 +9,14 @@ assistant does while a citizen waits) are one indexed query that brings the hist
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from datetime import datetime
 from typing import Dict, Iterable, Iterator, List, Mapping, Sequence, Tuple
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from assistant.audit import utcnow
-from assistant.db.models import (
-    Dossier,
-    DossierEvent,
-    Procedure,
-    SubmissionChannel,
-    VerificationAttempt,
-)
+from assistant.catalog.repository import procedure_name_key
+from assistant.db.models import Dossier, DossierEvent
 from assistant.dossiers.records import (
     DossierRecord,
     HistoryEntry,
@@ -32,7 +25,6 @@ from assistant.dossiers.records import (
 )
 from assistant.dossiers.statuses import DossierStatus
 from assistant.localtime import local_now
-from assistant.text.normalize import fold
 
 # Bound parameters per IN (...) list: far below SQLite's and PostgreSQL's limits.
 IN_CHUNK = 500
@@ -57,27 +49,6 @@ _COLUMNS: Dict[str, int | None] = {
     "status_text": 255,
     "handling_unit": 255,
 }
-
-
-def procedure_name_key(name: str) -> str:
-    """How dossier and catalog procedure names are compared: folded, spaces collapsed."""
-    return " ".join(fold(name or "").split()).rstrip(" .;:")
-
-
-def working_days(value: float | None, unit: str | None) -> int | None:
-    """A catalog processing time in working days (calendar days scaled by 5/7), or None."""
-    if value is None or value <= 0:
-        return None
-    unit = fold(unit or "")
-    if "gio" in unit:
-        return max(1, math.ceil(value / 8))
-    if "thang" in unit:
-        return math.ceil(value * 22)
-    if "lam viec" in unit:
-        return math.ceil(value)
-    if "ngay" in unit:
-        return max(1, math.ceil(value * 5 / 7))
-    return None
 
 
 def _clip(value, width: int | None):
@@ -166,8 +137,8 @@ class DossierRepository:
         unchanged row is not written). History grows only when the status changes: a new
         dossier gets its record's history (or one entry for its current status), an existing
         one gets the record's entries newer than what is stored, ending in the new status.
-        ``procedure_codes`` (from :meth:`procedure_codes`) links dossiers to the catalog on
-        the way in; without it an existing link is kept.
+        ``procedure_codes`` (from CatalogRepository.procedure_codes) links dossiers to the
+        catalog on the way in; without it an existing link is kept.
         """
         created = updated = 0
         for run in _unique_runs(records):
@@ -274,34 +245,13 @@ class DossierRepository:
 
     # --- linking to the catalog ----------------------------------------------------------
 
-    def procedure_codes(self) -> Dict[str, str]:
-        """Catalog codes by :func:`procedure_name_key`, for names that identify one procedure.
-
-        Exact folded names, not the fuzzy resolver: source systems copy the official name,
-        and a wrong link would show a citizen another procedure's documents and fees. A name
-        shared by several procedures links to the curated (seed/staff) one if exactly one
-        is curated, else to none.
-        """
-        by_name: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
-        rows = self.session.execute(select(Procedure.code, Procedure.name, Procedure.source))
-        for code, name, source in rows:
-            by_name[procedure_name_key(name)].append((code, source))
-        mapping: Dict[str, str] = {}
-        for key, entries in by_name.items():
-            curated = [code for code, source in entries if source != "national"]
-            if len(entries) == 1:
-                mapping[key] = entries[0][0]
-            elif len(curated) == 1:
-                mapping[key] = curated[0]
-        return mapping
-
-    def link_procedures(self, relink: bool = False) -> int:
-        """Set ``procedure_code`` where the dossier's procedure name names one catalog entry.
+    def link_procedures(self, mapping: Mapping[str, str], relink: bool = False) -> int:
+        """Set ``procedure_code`` where the dossier's procedure name names one catalog entry
+        (``mapping``: CatalogRepository.procedure_codes).
 
         Run after a catalog import; only unlinked dossiers unless ``relink``. One UPDATE per
         distinct procedure name (hundreds), not per dossier. Returns the dossiers linked.
         """
-        mapping = self.procedure_codes()
         names = select(Dossier.procedure_name).distinct()
         if not relink:
             names = names.where(Dossier.procedure_code.is_(None))
@@ -319,34 +269,6 @@ class DossierRepository:
                 statement = statement.where(_DOSSIERS.c.procedure_code.is_(None))
             linked += self.session.execute(statement).rowcount or 0
         return linked
-
-    def catalog_procedures(self, local_only: bool = True) -> List[Tuple[str, str, str, int | None]]:
-        """(code, name, field, working days or None) of catalog procedures, for the generator.
-
-        ``local_only`` keeps procedures handled at province or commune level: the ones a
-        provincial case-handling system issues dossiers for.
-        """
-        days: Dict[int, int] = {}
-        channels = select(
-            SubmissionChannel.procedure_id,
-            SubmissionChannel.processing_time_value,
-            SubmissionChannel.processing_time_unit,
-        )
-        for procedure_id, value, unit in self.session.execute(channels):
-            found = working_days(value, unit)
-            if found is not None:
-                days[procedure_id] = min(found, days.get(procedure_id, found))
-        result = []
-        rows = self.session.execute(
-            select(
-                Procedure.id, Procedure.code, Procedure.name, Procedure.field, Procedure.level
-            ).order_by(Procedure.code)
-        )
-        for procedure_id, code, name, field_, level in rows:
-            if local_only and "cap tinh" not in fold(level) and "cap xa" not in fold(level):
-                continue
-            result.append((code, name, field_, days.get(procedure_id)))
-        return result
 
     # --- reading -------------------------------------------------------------------------
 
@@ -370,39 +292,3 @@ class DossierRepository:
 
     def count(self) -> int:
         return self.session.execute(select(func.count(Dossier.id))).scalar_one()
-
-    # --- verification limits -------------------------------------------------------------
-
-    def record_attempt(
-        self, scope: str, key: str, succeeded: bool, at: datetime | None = None
-    ) -> None:
-        """Remember one ownership check. ``key`` is already a hash: no identifier is stored.
-
-        Kept in the database, not in memory, so that limits hold across action-server
-        processes and restarts. ``at`` is naive UTC (the default is now), the clock that
-        :meth:`failures_since` and :meth:`prune_attempts` are given too.
-        """
-        self.session.add(
-            VerificationAttempt(
-                scope=scope, key=key, succeeded=int(bool(succeeded)), at=at or utcnow()
-            )
-        )
-        self.session.flush()
-
-    def failures_since(self, scope: str, key: str, since: datetime) -> int:
-        """Failed checks for ``(scope, key)`` at or after ``since`` (one indexed count)."""
-        return self.session.execute(
-            select(func.count(VerificationAttempt.id)).where(
-                VerificationAttempt.scope == scope,
-                VerificationAttempt.key == key,
-                VerificationAttempt.at >= since,
-                VerificationAttempt.succeeded == 0,
-            )
-        ).scalar_one()
-
-    def prune_attempts(self, before: datetime) -> int:
-        """Forget attempts older than ``before``: they no longer count towards any limit."""
-        result = self.session.execute(
-            delete(VerificationAttempt).where(VerificationAttempt.at < before)
-        )
-        return result.rowcount or 0

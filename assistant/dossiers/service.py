@@ -17,6 +17,7 @@ from typing import List, Tuple
 
 from assistant.audit import utcnow
 from assistant.db.session import session_scope
+from assistant.dossiers.attempts import AttemptRepository
 from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.statuses import DossierStatus, parse_status
 from assistant.privacy import mask_name
@@ -93,10 +94,14 @@ class DossierService:
             )
         since = now - timedelta(seconds=settings.verification_window_seconds)
         with session_scope(self.database_url) as session:
-            repo = DossierRepository(session)
-            if any(repo.failures_since(scope, key, since) >= most for scope, key, most in keys):
+            attempts = AttemptRepository(session)
+
+            def locked() -> bool:
+                return any(attempts.failures_since(s, k, since) >= most for s, k, most in keys)
+
+            if locked():
                 return Outcome("locked")
-            dossier = repo.get(code) if code else None
+            dossier = DossierRepository(session).get(code) if code else None
             expected = (
                 expected_digits(
                     dossier.applicant_phone,
@@ -114,11 +119,9 @@ class DossierService:
                 and hmac.compare_digest(digits.encode(), expected.encode())
             )
             for scope, key, _ in keys:
-                repo.record_attempt(scope, key, ok, now)
+                attempts.record_attempt(scope, key, ok, now)
             if not ok:
-                if any(repo.failures_since(scope, key, since) >= most for scope, key, most in keys):
-                    return Outcome("locked")
-                return Outcome("denied")
+                return Outcome("locked" if locked() else "denied")
             return Outcome("ok", _view(dossier))
 
 

@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Tuple
 
 from sqlalchemy.orm import Session
 
-from assistant.dossiers.repository import DossierRepository
+from assistant.dossiers.attempts import AttemptRepository
 
 # The dossiers' key function, imported rather than rewritten: a second copy could drift and
 # split the shared failure budget without any test noticing.
@@ -39,7 +39,7 @@ class OwnershipGate:
 
     def __init__(self, session: Session, code: str, sender: str, address: str | None) -> None:
         settings = get_settings()
-        self.attempts = DossierRepository(session)
+        self.attempts = AttemptRepository(session)
         self.digits = settings.verification_digits
         most = settings.verification_max_failures
         self.keys: List[Tuple[str, str, int]] = [

@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import List, Tuple
 
@@ -237,6 +237,11 @@ class StaffRepository:
             delete(StaffSession).where(StaffSession.token_hash == token_hash(token))
         )
         return bool(result.rowcount)
+
+    def prune_sessions(self, now: datetime) -> int:
+        """Forget sessions that expired before ``now`` (naive UTC); how many."""
+        result = self.session.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+        return result.rowcount or 0
 
     def prune_login_attempts(self, older_than_seconds: int = 86400) -> int:
         cutoff = audit.utcnow() - timedelta(seconds=older_than_seconds)

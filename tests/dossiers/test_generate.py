@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from assistant.catalog.repository import CatalogRepository
 from assistant.db.session import session_scope
 from assistant.dossiers.generate import add_working_days, generate_dossiers
 from assistant.dossiers.records import is_mobile, is_valid_code
-from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.statuses import DossierStatus, parse_status
 from assistant.dossiers.synthetic_data import DEFAULT_PROCEDURES
 
@@ -122,7 +122,7 @@ def test_history_matches_status_and_dates(sample):
 
 def test_catalog_procedures_are_used(seeded_database):
     with session_scope(seeded_database) as session:
-        procedures = DossierRepository(session).catalog_procedures()
+        procedures = CatalogRepository(session).catalog_procedures()
     assert procedures and all(len(p) == 4 for p in procedures)
     names = {p[1] for p in procedures}
     drawn = list(generate_dossiers(300, seed=1, procedures=procedures, today=TODAY))
