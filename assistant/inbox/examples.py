@@ -87,6 +87,11 @@ class TrainingExampleRepository:
         query = query.order_by(TrainingExample.created_at.desc(), TrainingExample.id.desc())
         return list(self.session.scalars(query.limit(limit)))
 
+    def all_active(self) -> List[TrainingExample]:
+        """Every active example, oldest first: what a retrain learns from, in a stable order."""
+        query = select(TrainingExample).where(TrainingExample.active.is_(True))
+        return list(self.session.scalars(query.order_by(TrainingExample.id)))
+
     def count(self, active: bool | None = True) -> int:
         query = select(func.count(TrainingExample.id))
         if active is not None:

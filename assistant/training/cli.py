@@ -136,10 +136,10 @@ def cmd_model_rollback(args: argparse.Namespace) -> int:
 def cmd_train(_: argparse.Namespace) -> int:
     """The staff retrain, in the foreground: the same job as the staff app's button."""
     from assistant.db.migrate import upgrade
-    from assistant.db.models import TrainingRun
     from assistant.db.session import session_scope
     from assistant.training.job import progress_printer, run_job
     from assistant.training.runner import TrainingBusy, create_run
+    from assistant.training.runs import TrainingRunRepository
 
     upgrade()
     try:
@@ -150,7 +150,7 @@ def cmd_train(_: argparse.Namespace) -> int:
     print(f"Lần huấn luyện #{run_id}")
     status = run_job(run_id, echo=progress_printer())
     with session_scope() as session:
-        run = session.get(TrainingRun, run_id)
+        run = TrainingRunRepository(session).get(run_id)
         print(f"Kết quả: {run.status}. {run.reason}")
         if status == "failed" and run.log_tail:
             print("Những dòng cuối của Rasa:\n" + run.log_tail, file=sys.stderr)

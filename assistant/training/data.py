@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Dict, Iterable, List
 
 import yaml
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.db.models import TrainingExample
+from assistant.inbox.examples import TrainingExampleRepository
 from assistant.modelstore import FEATURE_CODE
 from assistant.settings import PROJECT_ROOT
 from assistant.training.heldout import held_out_index, refusal
@@ -131,9 +131,7 @@ def build_training_data(session: Session, target_dir: Path | str) -> Path:
     faq_keys = {
         item["intent"].split("/", 1)[1] for item in faq.get("nlu") or [] if "/" in item["intent"]
     }
-    rows = session.scalars(
-        select(TrainingExample).where(TrainingExample.active.is_(True)).order_by(TrainingExample.id)
-    )
+    rows = TrainingExampleRepository(session).all_active()
     examples = staff_examples(rows, _domain_intents(), faq_keys, _existing_texts(target))
     (target / STAFF_EXAMPLES).write_text(_nlu_yaml(examples), encoding="utf-8")
     logger.info(

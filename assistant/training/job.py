@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, List
 
 from assistant.audit import utcnow
-from assistant.db.models import TrainingRun
 from assistant.db.session import session_scope
 from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.training.data import build_training_data, data_fingerprint
 from assistant.training.gate import decide
 from assistant.training.progress import TRAINING_END, TrainingProgress, clean
+from assistant.training.runs import TrainingRunRepository
 from assistant.training.scoring import HELDOUT, INFORMAL, TEST_STORIES, score_model
 
 logger = logging.getLogger(__name__)
@@ -107,9 +107,7 @@ class Reporter:
         if not self._pending or (not force and time.monotonic() - self._written < self.interval):
             return
         with session_scope() as session:
-            run = session.get(TrainingRun, self.run_id)
-            for key, value in self._pending.items():
-                setattr(run, key, value)
+            TrainingRunRepository(session).update(self.run_id, **self._pending)
         self._pending = {}
         self._written = time.monotonic()
 
@@ -246,7 +244,7 @@ def _verdict(run_id: int, candidate: Path, fingerprint: str, scores: dict, live:
 
     accepted, reason = decide(scores, live, get_settings().model_gate_margin)
     with session_scope() as session:
-        run = session.get(TrainingRun, run_id)
+        run = TrainingRunRepository(session).get(run_id)
         registry = ModelRegistry(session)
         status = "live" if accepted else "rejected"
         version = registry.register(
@@ -266,7 +264,7 @@ def run_job(run_id: int, echo: Echo | None = None, raw: Callable[[str], None] | 
     from assistant.training.rasa_api import NOT_LOADED_YET, load_model
 
     with session_scope() as session:
-        run = session.get(TrainingRun, run_id)
+        run = TrainingRunRepository(session).get(run_id)
         if run is None:
             raise KeyError(f"no training run {run_id}")
         if run.status != "queued":  # started twice: the first one owns it

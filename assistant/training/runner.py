@@ -19,13 +19,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.audit import utcnow
 from assistant.db.models import ModelVersion, TrainingRun
 from assistant.db.session import session_scope
 from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.training.runs import TrainingRunRepository
 
 RUNNING = ("queued", "training", "scoring")
 INTERRUPTED_REASON = "Quá trình huấn luyện bị dừng giữa chừng; mô hình đang chạy không thay đổi."
@@ -66,11 +66,7 @@ def pid_alive(pid: int | None) -> bool:
 
 
 def _running(session: Session) -> List[TrainingRun]:
-    return list(
-        session.scalars(
-            select(TrainingRun).where(TrainingRun.status.in_(RUNNING)).order_by(TrainingRun.id)
-        )
-    )
+    return TrainingRunRepository(session).with_status(RUNNING)
 
 
 def _alive(run: TrainingRun) -> bool:
@@ -91,16 +87,16 @@ def mark_interrupted(session: Session) -> int:
         run.stage = "Đã dừng"
         run.finished_at = utcnow()
         count += 1
-    session.flush()
+    TrainingRunRepository(session).flush()
     return count
 
 
 def latest_run(session: Session) -> TrainingRun | None:
-    return session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc())).first()
+    return TrainingRunRepository(session).latest()
 
 
 def runs(session: Session, limit: int = 20) -> List[TrainingRun]:
-    return list(session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit)))
+    return TrainingRunRepository(session).recent(limit)
 
 
 @contextlib.contextmanager
@@ -122,19 +118,7 @@ def create_run(actor: str, pid: int | None = None) -> int:
         busy = _running(session)
         if busy:
             raise TrainingBusy(busy[0].id)
-        run = TrainingRun(
-            status="queued",
-            stage="Đang chờ bắt đầu",
-            progress=0.0,
-            log_tail="",
-            reason="",
-            started_by=actor or "system",
-            started_at=utcnow(),
-            pid=pid,
-        )
-        session.add(run)
-        session.flush()
-        return run.id
+        return TrainingRunRepository(session).add_queued(actor, pid).id
 
 
 def log_path(run_id: int) -> Path:
@@ -168,15 +152,16 @@ def start_training(actor: str) -> int:
             )
     except OSError as error:
         with session_scope() as session:
-            run = session.get(TrainingRun, run_id)
-            run.status, run.finished_at = "failed", utcnow()
-            run.reason = (
-                f"Không khởi động được quá trình huấn luyện ({error}); "
-                "mô hình đang chạy không thay đổi."
+            TrainingRunRepository(session).update(
+                run_id,
+                status="failed",
+                finished_at=utcnow(),
+                reason=f"Không khởi động được quá trình huấn luyện ({error}); "
+                "mô hình đang chạy không thay đổi.",
             )
         raise
     with session_scope() as session:
-        run = session.get(TrainingRun, run_id)
+        run = TrainingRunRepository(session).get(run_id)
         if run.pid is None and run.status in RUNNING:
             run.pid = process.pid
     return run_id
