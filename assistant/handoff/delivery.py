@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any, Dict, List
 
 from assistant import audit
-from assistant.db.models import Handoff, HandoffMessage
 from assistant.db.session import session_scope
 from assistant.handoff.live import MAX_TEXT, handoff_view, message_view
 from assistant.handoff.live_repository import LiveRepository
@@ -74,7 +73,7 @@ class DeskDelivery:
             repo = LiveRepository(session)
             views = []
             for message in repo.messages_after(after):
-                row = session.get(Handoff, message.handoff_id)
+                row = repo.owner(message)
                 view = message_view(message, row)
                 if message.outgoing:
                     view["deliver"] = message.outgoing
@@ -107,7 +106,7 @@ class DeskDelivery:
             repo = LiveRepository(session)
             views = []
             for message in repo.undelivered():
-                row = session.get(Handoff, message.handoff_id)
+                row = repo.owner(message)
                 view = message_view(message, row)
                 view["deliver"] = message.outgoing or message.text
                 last_in = repo.last_citizen_message_at(row.id) or row.created_at
@@ -119,9 +118,4 @@ class DeskDelivery:
         """Rasa has the message; once the conversation has also ended, its as-typed words
         are no longer needed."""
         with session_scope(self.url) as session:
-            row = session.get(HandoffMessage, message_id)
-            if row is not None:
-                row.delivered_at = audit.utcnow()
-                handoff = session.get(Handoff, row.handoff_id)
-                if handoff is not None and handoff.resumed_at is not None:
-                    row.outgoing = None
+            LiveRepository(session).mark_delivered(message_id, audit.utcnow())

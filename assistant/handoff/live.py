@@ -162,7 +162,7 @@ class LiveDesk:
                 count, last = stats.get(row.id, (0, None))
                 view = self._view(row, now)
                 view["messages"] = count
-                last_row = session.get(HandoffMessage, last) if last else None
+                last_row = repo.message(last) if last else None
                 view["last"] = message_view(last_row) if last_row is not None else None
                 views.append(view)
             return views

@@ -163,6 +163,23 @@ class LiveRepository:
         self.session.flush()
         return row
 
+    def message(self, message_id: int) -> HandoffMessage | None:
+        return self.session.get(HandoffMessage, message_id)
+
+    def owner(self, message: HandoffMessage) -> Handoff | None:
+        """The conversation a message belongs to."""
+        return self.session.get(Handoff, message.handoff_id)
+
+    def mark_delivered(self, message_id: int, now: datetime) -> None:
+        """Rasa has the message; once the conversation has also ended, its as-typed words
+        are no longer needed."""
+        row = self.message(message_id)
+        if row is not None:
+            row.delivered_at = now
+            handoff = self.owner(row)
+            if handoff is not None and handoff.resumed_at is not None:
+                row.outgoing = None
+
     def messages(self, handoff_id: int, after: int = 0) -> List[HandoffMessage]:
         query = select(HandoffMessage).where(
             HandoffMessage.handoff_id == handoff_id, HandoffMessage.id > after

@@ -283,3 +283,17 @@ def test_the_migration_adds_and_removes_the_live_desk_schema(tmp_path):
     assert not {"taken_at", "resumed_at"} & columns["handoffs"]
     assert "handoff_id" not in columns["answer_feedback"]
     engine.dispose()
+
+
+def test_a_delivered_message_keeps_its_typed_words_until_the_conversation_ends(repo):
+    row = live(repo, "web-a", status="taken")
+    sent = message(repo, row, "out", outgoing="Chị gửi giúp em số 0912 345 678")
+    assert repo.message(sent.id) is sent and repo.owner(sent) is row
+    repo.mark_delivered(sent.id, NOW + MINUTE)
+    assert sent.delivered_at == NOW + MINUTE and sent.outgoing  # still needed by the desk
+    row.resumed_at = NOW + 2 * MINUTE
+    later = message(repo, row, "out", outgoing="Cảm ơn Chị")
+    repo.mark_delivered(later.id, NOW + 3 * MINUTE)
+    assert later.delivered_at == NOW + 3 * MINUTE and later.outgoing is None
+    repo.mark_delivered(99999, NOW)  # gone: nothing to do
+    assert repo.message(99999) is None
