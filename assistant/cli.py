@@ -24,37 +24,18 @@ import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
-from typing import List, Tuple
+from typing import List
 
+from assistant import startup
+from assistant.console import count_lines, progress_bar
+from assistant.dossiers import seeding
 from assistant.endpoints import endpoints_file
 from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.supervise import Supervisor
-from assistant.training.cli import cli_actor, live_model, rasa_command
+from assistant.training.cli import cli_actor, live_model
 
 logger = logging.getLogger("assistant")
-
-
-def _progress(total: int | None, desc: str, unit: str = " thủ tục"):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit, mininterval=1.0)
-
-
-def _count_lines(path: Path) -> int | None:
-    import gzip
-
-    try:
-        if str(path).endswith(".gz"):
-            with gzip.open(path, "rb") as handle:
-                return sum(1 for _ in handle)
-        if str(path).endswith((".jsonl", ".json")):
-            with open(path, "rb") as handle:
-                return sum(1 for _ in handle)
-    except OSError:
-        return None
-    return None
 
 
 def cmd_db_upgrade(_: argparse.Namespace) -> int:
@@ -91,7 +72,7 @@ def _import_file(path: Path, importer, total: int | None, succeeded, unit: str) 
         print(f"Không tìm thấy tệp: {path}", file=sys.stderr)
         return 2
     upgrade()
-    with _progress(total, f"Import {path.name}", unit) as bar:
+    with progress_bar(total, f"Import {path.name}", unit) as bar:
         report = importer(path, progress=bar.update)
     print(report.summary())
     return 0 if succeeded(report) else 1
@@ -101,7 +82,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     from assistant.catalog.importer import import_catalog
 
     path = Path(args.path)
-    return _import_file(path, import_catalog, _count_lines(path), lambda r: r.imported, " thủ tục")
+    return _import_file(path, import_catalog, count_lines(path), lambda r: r.imported, " thủ tục")
 
 
 def cmd_catalog_search(args: argparse.Namespace) -> int:
@@ -143,49 +124,11 @@ def cmd_dossiers_generate(args: argparse.Namespace) -> int:
     from assistant.db.migrate import upgrade
 
     upgrade()
-    generate_into_database(args.count, args.seed, out=args.out)
+    seeding.generate_into_database(args.count, args.seed, out=args.out)
     print(
         f"{args.count} synthetic dossiers " + (f"written to {args.out}" if args.out else "stored")
     )
     return 0
-
-
-def generate_into_database(
-    count: int, seed: int | None = None, out: str | None = None
-) -> List[Tuple[str, str]]:
-    """Synthetic dossiers for the catalog's procedures, into the database or a JSON file.
-
-    Returns (code, phone) of the first few, so a demo can say what to type.
-    """
-    from itertools import islice
-
-    from assistant.catalog.repository import CatalogRepository
-    from assistant.db.session import session_scope
-    from assistant.dossiers.export import write_json
-    from assistant.dossiers.generate import generate_dossiers
-    from assistant.dossiers.repository import DossierRepository
-
-    with session_scope() as session:
-        catalog = CatalogRepository(session)
-        procedures = catalog.catalog_procedures() or None
-        codes = catalog.procedure_codes()
-    records = generate_dossiers(count, seed=seed, procedures=procedures)
-    if out:
-        records = list(records)
-        write_json(records, Path(out))
-        return [(r.code, r.applicant_phone) for r in records[:3]]
-    first: List[Tuple[str, str]] = []
-    with _progress(count, "Generate", " hồ sơ") as bar:
-        while batch := list(islice(records, 1000)):
-            with session_scope() as session:
-                repo = DossierRepository(session)
-                # Synthetic data is only added: a dossier already stored is never overwritten.
-                taken = repo.existing_codes([r.code for r in batch])
-                batch = [r for r in batch if r.code not in taken]
-                repo.upsert_many(batch, procedure_codes=codes)
-            first.extend((r.code, r.applicant_phone) for r in batch[: 3 - len(first)])
-            bar.update(len(batch))
-    return first
 
 
 def cmd_web(_: argparse.Namespace) -> int:
@@ -193,66 +136,6 @@ def cmd_web(_: argparse.Namespace) -> int:
 
     serve()
     return 0
-
-
-def _child_env() -> dict:
-    settings = get_settings()
-    env = dict(os.environ)
-    env.setdefault("DATABASE_URL", settings.database_url)
-    env.setdefault("ACTION_SERVER_URL", settings.action_server_url)
-    # Rasa keeps conversations in SQL (SQLite by default) so the statistics can be read.
-    env.setdefault("TRACKER_STORE_URL", settings.tracker_store_url)
-    env.setdefault("PYTHONPATH", str(PROJECT_ROOT))
-    return env
-
-
-def server_commands(
-    model: Path,
-    *,
-    action_port: int,
-    rasa_port: int,
-    rasa_host: str,
-    endpoints: Path,
-    token: str | None,
-    action_host: str | None = None,
-    cors_origins: Tuple[str, ...] | None = None,
-) -> dict:
-    """The command lines of the three servers (`assistant run`, and the end-to-end tests).
-
-    ``action_host`` and ``cors_origins`` default to the ACTION_HOST and RASA_CORS_ORIGINS
-    settings.
-    """
-    settings = get_settings()
-    action_host = action_host or settings.action_host
-    cors_origins = settings.rasa_cors_origins if cors_origins is None else cors_origins
-    return {
-        # rasa-sdk 3.6 has no --interface option: it binds to $SANIC_HOST (default 0.0.0.0).
-        "actions": [
-            "env",
-            f"SANIC_HOST={action_host}",
-            *rasa_command("run", "actions", "--actions", "actions", "--port", str(action_port)),
-        ],
-        "rasa": rasa_command(
-            "run",
-            "--model",
-            str(model),
-            # With a token, Rasa also serves its HTTP API (model switch without a restart).
-            # One argument with "=": a random token may start with "-", which argparse
-            # would read as an option.
-            *(["--enable-api", f"--auth-token={token}"] if token else []),
-            "--port",
-            str(rasa_port),
-            "--interface",
-            rasa_host,
-            "--credentials",
-            "credentials.yml",
-            "--endpoints",
-            str(endpoints),
-            # No CORS unless origins are configured: the portal calls Rasa server-side.
-            *(["--cors", *cors_origins] if cors_origins else []),
-        ),
-        "web": [sys.executable, "-m", "assistant.cli", "web"],
-    }
 
 
 def cmd_run(_: argparse.Namespace) -> int:
@@ -263,18 +146,18 @@ def cmd_run(_: argparse.Namespace) -> int:
 
     settings = get_settings()
     upgrade()
-    _import_catalogs_if_changed()
-    _seed_faq()
-    _seed_demo_dossiers()
+    startup.import_catalogs_if_changed()
+    startup.seed_faq()
+    startup.seed_demo_dossiers()
     model = live_model()
     if model is None:
         return 1
-    env = _child_env()
+    env = startup.child_env()
     # Rasa's HTTP API switches models without a restart; the staff app (a child) uses the
     # same token, made up here when none is configured.
     token = settings.rasa_api_token or secrets.token_urlsafe(24)
     env["RASA_API_TOKEN"] = token
-    commands = server_commands(
+    commands = startup.server_commands(
         model,
         action_port=settings.action_port,
         rasa_port=settings.rasa_port,
@@ -286,7 +169,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, supervisor.stop)
     signal.signal(signal.SIGTERM, supervisor.stop)
     supervisor.start()
-    threading.Thread(target=_warm_up, args=(settings.rasa_port,), daemon=True).start()
+    threading.Thread(target=startup.warm_up, args=(settings.rasa_port,), daemon=True).start()
     print(
         f"Portal: http://{settings.web_host}:{settings.web_port}  "
         f"Staff app: http://{settings.web_host}:{settings.web_port}/admin  "
@@ -297,89 +180,6 @@ def cmd_run(_: argparse.Namespace) -> int:
     if code:
         print("A server keeps crashing: everything was stopped (see the log above)")
     return code
-
-
-def _warm_up(rasa_port: int) -> None:
-    """Send Rasa a first question once it is up: the first turns after a start are slow."""
-    import json
-    import urllib.request
-
-    url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
-    body = json.dumps({"sender": "__warmup__", "message": "xin chào"}).encode()
-    for _ in range(600):
-        try:
-            request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-            urllib.request.urlopen(request, timeout=60).read()
-            return
-        except OSError:
-            time.sleep(1)
-
-
-def _import_catalogs_if_changed() -> None:
-    """Import the national snapshot (when present) and then the seed, once per file version.
-
-    The seed goes last: its curated text and aliases refine the national entries it shares
-    codes with. A national file that is not there is skipped with a note, never an error.
-    """
-    import hashlib
-
-    from assistant.catalog.importer import import_catalog
-    from assistant.catalog.repository import CatalogRepository
-    from assistant.db.session import session_scope
-
-    settings = get_settings()
-    # Stamps per database: emptying one (a new cluster, a test) forgets only its own.
-    database = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
-    stamps = PROJECT_ROOT / "var" / "imported" / database
-    stamps.mkdir(parents=True, exist_ok=True)
-    with session_scope() as session:
-        if CatalogRepository(session).count() == 0:  # a new or emptied database
-            for stamp in stamps.iterdir():
-                stamp.unlink()
-    for path in (settings.national_catalog, settings.seed_catalog):
-        if not path.exists():
-            print(f"Catalog {path} not found: skipped")
-            continue
-        digest = hashlib.sha256(path.read_bytes() + settings.database_url.encode()).hexdigest()
-        stamp = stamps / digest
-        if stamp.exists():
-            print(f"Catalog {path.name} already imported")
-            continue
-        with _progress(_count_lines(path), f"Import {path.name}") as bar:
-            report = import_catalog(path, progress=bar.update)
-        print(report.summary())
-        stamp.touch()
-
-
-def _seed_faq() -> None:
-    """The repository's FAQ (data/nlu/faq.yml) seeds the staff-owned table, once per entry:
-    what staff changed is never overwritten."""
-    from assistant.db.session import session_scope
-    from assistant.faq.seed import import_seed
-    from assistant.staff.repository import StaffRepository
-
-    with session_scope() as session:
-        created = import_seed(session)
-        has_staff = bool(StaffRepository(session).list_users())
-    if created:
-        print(f"FAQ: {created} entries from data/nlu/faq.yml")
-    if not has_staff:
-        print("No staff account yet: .venv/bin/assistant staff add <name> --role admin")
-
-
-def _seed_demo_dossiers(count: int = 300) -> None:
-    """A few hundred synthetic dossiers so the status lookup can be tried at once."""
-    from assistant.db.session import session_scope
-    from assistant.dossiers.repository import DossierRepository
-
-    with session_scope() as session:
-        if DossierRepository(session).count():
-            print("Dossiers already present")
-            return
-    demo = generate_into_database(count, seed=2026)
-    print("Synthetic demo dossiers (code — last 4 digits of the phone):")
-    for code, phone in demo:
-        print(f"  {code} — {phone[-4:]}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -129,7 +129,7 @@ def run_moodbot(home: Path, workdir: Path) -> Iterator[List[int]]:
 def run_ours(model: Path, workdir: Path, database_url: str, replicas: int) -> Iterator[List[int]]:
     """One action server and ``replicas`` Rasa processes (each with its own tracker file:
     the client keeps a sender on one replica, so no lock store is needed)."""
-    from assistant.cli import server_commands
+    from assistant.startup import server_commands
 
     servers = Servers(workdir)
     action_port = free_port()

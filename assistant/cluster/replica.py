@@ -28,7 +28,7 @@ def live_model_file() -> Path | None:
 
 
 def replica_command(port: int, model: Path, endpoints: Path) -> list:
-    from assistant.cli import server_commands
+    from assistant.startup import server_commands
 
     settings = get_settings()
     return server_commands(

@@ -93,16 +93,16 @@ def write_endpoints(layout: plan.Layout) -> None:
 def prepare_database(env: dict) -> Path | None:
     """What `assistant run` does before starting servers, on the cluster's PostgreSQL."""
     from assistant.analytics.tracker_events import TrackerEvents
-    from assistant.cli import _import_catalogs_if_changed, _seed_demo_dossiers, _seed_faq
     from assistant.db.migrate import upgrade
+    from assistant.startup import import_catalogs_if_changed, seed_demo_dossiers, seed_faq
     from assistant.training.cli import live_model
 
     os.environ.update(env)
     get_settings.cache_clear()
     upgrade()
-    _import_catalogs_if_changed()
-    _seed_faq()
-    _seed_demo_dossiers()
+    import_catalogs_if_changed()
+    seed_faq()
+    seed_demo_dossiers()
     # Rasa's table, made once here: replicas starting together would race to create it.
     events = TrackerEvents(env["TRACKER_STORE_URL"])
     if not events.exists():
@@ -114,9 +114,9 @@ def prepare_database(env: dict) -> Path | None:
 def announce_ready(ports: plan.Ports) -> None:
     """Send each replica a first question (the first turns build TensorFlow graphs), then
     say so."""
-    from assistant.cli import _warm_up
+    from assistant.startup import warm_up
 
-    threads = [threading.Thread(target=_warm_up, args=(p,), daemon=True) for p in ports.rasa]
+    threads = [threading.Thread(target=warm_up, args=(p,), daemon=True) for p in ports.rasa]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -170,7 +170,7 @@ def run(var: Path, free: bool = False) -> int:
             return 1
         write_endpoints(layout)
         prepare_nginx(ports, layout)
-        from assistant.cli import server_commands
+        from assistant.startup import server_commands
 
         def actions_command(port: int) -> List[str]:
             lines = server_commands(

@@ -13,9 +13,9 @@ from typing import Dict, Iterator
 import pytest
 import requests
 
-from assistant.cli import server_commands
 from assistant.modelstore import current_model
 from assistant.settings import PROJECT_ROOT
+from assistant.startup import server_commands
 
 
 def free_port() -> int:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from assistant.cli import server_commands
 from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.startup import server_commands
 from tests.e2e.launch import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
