@@ -9,19 +9,24 @@ from assistant.settings import PROJECT_ROOT, get_settings
 from assistant.startup import server_commands
 
 
-def test_rasa_reads_a_token_that_starts_with_a_dash():
-    # secrets.token_urlsafe can begin with "-"; as a separate argument Rasa's argparse took
-    # it for an option and `rasa run` exited at start-up.
-    from rasa.__main__ import create_argument_parser
-
-    command = server_commands(
+def commands(token: str | None = None) -> dict:
+    """The servers' command lines for a model, the default ports and the project's endpoints."""
+    return server_commands(
         PROJECT_ROOT / "models" / "m.tar.gz",
         action_port=5055,
         rasa_port=5005,
         rasa_host="127.0.0.1",
         endpoints=PROJECT_ROOT / "endpoints.yml",
-        token="-Xy_z1",
+        token=token,
     )
+
+
+def test_rasa_reads_a_token_that_starts_with_a_dash():
+    # secrets.token_urlsafe can begin with "-"; as a separate argument Rasa's argparse took
+    # it for an option and `rasa run` exited at start-up.
+    from rasa.__main__ import create_argument_parser
+
+    command = commands(token="-Xy_z1")
     args = create_argument_parser().parse_args(command["rasa"][3:])
     assert args.auth_token == "-Xy_z1" and args.enable_api
 
@@ -34,14 +39,7 @@ def _rasa_args(monkeypatch, origins: str | None):
     else:
         monkeypatch.setenv("RASA_CORS_ORIGINS", origins)
     get_settings.cache_clear()
-    command = server_commands(
-        PROJECT_ROOT / "models" / "m.tar.gz",
-        action_port=5055,
-        rasa_port=5005,
-        rasa_host="127.0.0.1",
-        endpoints=PROJECT_ROOT / "endpoints.yml",
-        token=None,
-    )
+    command = commands()
     get_settings.cache_clear()
     return command["rasa"], create_argument_parser().parse_args(command["rasa"][3:])
 
@@ -61,14 +59,7 @@ def test_rasa_allows_the_configured_origins_only(monkeypatch):
 def test_the_action_server_is_bound_to_action_host(monkeypatch):
     monkeypatch.setenv("ACTION_HOST", "10.0.0.5")
     get_settings.cache_clear()
-    command = server_commands(
-        PROJECT_ROOT / "models" / "m.tar.gz",
-        action_port=5055,
-        rasa_port=5005,
-        rasa_host="127.0.0.1",
-        endpoints=PROJECT_ROOT / "endpoints.yml",
-        token=None,
-    )["actions"]
+    command = commands()["actions"]
     get_settings.cache_clear()
     # rasa-sdk 3.6 reads the address from SANIC_HOST (rasa_sdk/endpoint.py).
     assert command[:2] == ["env", "SANIC_HOST=10.0.0.5"]
