@@ -50,7 +50,13 @@ def test_a_crashed_server_is_restarted_and_the_others_keep_running(caplog):
     thread, result = run_in_thread(supervisor)
     try:
         first.kill()
-        wait_until(lambda: supervisor.children["flaky"] is not first)
+        # The supervisor's thread logs the restart just after it swaps the child in: wait for
+        # the line too (CI once read the log between the two).
+        wait_until(
+            lambda: (
+                supervisor.children["flaky"] is not first and "flaky restarted (pid " in caplog.text
+            )
+        )
         replacement = supervisor.children["flaky"]
         assert replacement.poll() is None
         assert supervisor.children["steady"] is steady and steady.poll() is None
