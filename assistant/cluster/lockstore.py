@@ -41,6 +41,7 @@ import os
 import time
 from collections import deque
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from typing import Any, AsyncGenerator, Callable, Dict, Tuple, TypeVar
 
 from rasa.core.lock import Ticket, TicketLock
@@ -54,6 +55,14 @@ COUNTERS = ("wait_seconds", "acquired", "contended")
 LOCK_LIFETIME = float(os.environ.get("TICKET_LOCK_LIFETIME") or 15)
 RENEWALS = 5  # a held ticket is renewed this many times per lifetime
 Result = TypeVar("Result")
+
+
+@dataclass
+class Place:
+    """A turn's place in its conversation's queue: its ticket, and whether it is served."""
+
+    ticket: int
+    served: bool
 
 
 class ClusterLockStore(RedisLockStore):
@@ -95,9 +104,18 @@ class ClusterLockStore(RedisLockStore):
                     continue
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        return self.take_place(conversation_id, lock_lifetime).ticket
+
+    def take_place(self, conversation_id: str, lifetime: float) -> Place:
+        """A new ticket and whether it is served at once, in one transaction (an uncontended
+        turn needs no other before it runs)."""
+
+        def edit(lock: TicketLock) -> Place:
+            ticket = lock.issue_ticket(lifetime)
+            return Place(ticket, lock.now_serving == ticket)
+
         try:
-            return self.change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime),
-                               lock_lifetime)  # fmt: skip
+            return self.change(conversation_id, edit, lifetime)
         except (RedisError, OSError) as error:
             raise LockError(f"Error while issuing a ticket: {type(error).__name__}") from error
 
@@ -128,43 +146,41 @@ class ClusterLockStore(RedisLockStore):
         wait_time_in_seconds: float = 1,
     ) -> AsyncGenerator[TicketLock, None]:
         started = time.perf_counter()
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        place = self.take_place(conversation_id, lock_lifetime)
         keeper: asyncio.Task | None = None
         try:
-            ticket = await self.wait_for_turn(
-                conversation_id, ticket, lock_lifetime, wait_time_in_seconds
-            )
+            await self.wait_for_turn(conversation_id, place, lock_lifetime, wait_time_in_seconds)
             self.record(time.perf_counter() - started, wait_time_in_seconds)
-            keeper = asyncio.ensure_future(self.keep(conversation_id, ticket, lock_lifetime))
+            keeper = asyncio.ensure_future(self.keep(conversation_id, place.ticket, lock_lifetime))
             # What Rasa gets (none of its callers reads it): the lock as this turn holds it.
-            yield TicketLock(conversation_id, deque([Ticket(ticket, time.time() + lock_lifetime)]))
+            expires = time.time() + lock_lifetime
+            yield TicketLock(conversation_id, deque([Ticket(place.ticket, expires)]))
         finally:
             if keeper is not None:
                 keeper.cancel()
                 with suppress(asyncio.CancelledError):
                     await keeper
             try:
-                self.finish(conversation_id, ticket, lock_lifetime)
+                self.finish(conversation_id, place.ticket, lock_lifetime)
             except (RedisError, OSError) as error:  # the ticket expires by itself
                 logger.warning("Conversation lock not released: %s", type(error).__name__)
 
     async def wait_for_turn(
-        self, conversation_id: str, ticket: int, lifetime: float, poll: float
-    ) -> int:
-        """Poll until ``ticket`` is served, renewing it each time; the ticket served (a new
-        one if this one expired, e.g. the event loop was blocked longer than the lifetime)."""
-        while True:
+        self, conversation_id: str, place: Place, lifetime: float, poll: float
+    ) -> None:
+        """Poll until ``place`` is served, renewing its ticket each time. If the ticket
+        expired meanwhile (e.g. the event loop was blocked longer than the lifetime), ``place``
+        takes a new one, so the caller gives back the ticket it holds, whatever happens."""
+        while not place.served:
+            await asyncio.sleep(poll)
             try:
-                alive, served = self.renew(conversation_id, ticket, lifetime)
+                alive, place.served = self.renew(conversation_id, place.ticket, lifetime)
             except (RedisError, OSError) as error:
                 raise LockError(f"Error while waiting: {type(error).__name__}") from error
-            if served:
-                return ticket
             if not alive:
                 logger.warning("A waiting conversation's ticket expired; queueing again")
-                ticket = self.issue_ticket(conversation_id, lifetime)
-                continue
-            await asyncio.sleep(poll)
+                again = self.take_place(conversation_id, lifetime)
+                place.ticket, place.served = again.ticket, again.served
 
     async def keep(self, conversation_id: str, ticket: int, lifetime: float) -> None:
         """Renew the held ticket until cancelled (the turn is done)."""

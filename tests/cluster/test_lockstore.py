@@ -10,8 +10,9 @@ import threading
 import time
 
 import pytest
-from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.lock_store import LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from assistant.cluster.lockstore import ClusterLockStore
 from assistant.devservices import start_redis
@@ -169,3 +170,55 @@ def test_a_dead_replicas_lock_key_expires_by_itself(redis_server):
     assert store.red.pttl(store.key_prefix + "conversation-5") > 0
     time.sleep(0.5)
     assert store.get_lock("conversation-5") is None
+
+
+def test_an_uncontended_turn_takes_its_lock_in_one_transaction(redis_server):
+    """The hot path: a conversation nobody else is in is served when its ticket is issued."""
+    store = store_for(redis_server)
+    changes = []
+    real_change = store.change
+    store.change = lambda *args: changes.append(args[0]) or real_change(*args)
+
+    async def alone():
+        async with store.lock("conversation-6", wait_time_in_seconds=0.1):
+            return len(changes)
+
+    assert asyncio.run(alone()) == 1  # the issue; then only the give-back
+    assert len(changes) == 2 and store.get_lock("conversation-6") is None
+
+
+def test_a_turn_that_queued_again_gives_back_its_new_ticket_when_redis_fails(redis_server):
+    """Its waiting ticket expired, it took a new one, then Redis failed: the ticket given back
+    is the new one, not the expired one (which would leave the new one blocking the queue)."""
+    store = store_for(redis_server)
+    store.issue_ticket("conversation-7", 30)  # another turn holds the lock
+    issued, given_back, renewals = [], [], []
+    real_take, real_finish = store.take_place, store.finish
+
+    def take_place(*args):
+        place = real_take(*args)
+        issued.append(place.ticket)
+        return place
+
+    def renew(conversation_id, ticket, lifetime):
+        renewals.append(ticket)
+        if len(renewals) == 1:
+            return False, False  # as if the waiting ticket had expired
+        raise RedisConnectionError("redis went away")
+
+    def finish(conversation_id, ticket, lifetime):
+        given_back.append(ticket)
+        real_finish(conversation_id, ticket, lifetime)
+
+    store.take_place, store.renew, store.finish = take_place, renew, finish
+
+    async def waiting():
+        async with store.lock("conversation-7", wait_time_in_seconds=0.05):
+            pytest.fail("the turn ran without the lock")
+
+    with pytest.raises(LockError):
+        asyncio.run(waiting())
+    assert len(issued) == 2 and renewals == issued  # queued again with a new ticket
+    assert given_back == [issued[1]]
+    numbers = [t.number for t in store.get_lock("conversation-7").tickets]
+    assert issued[1] not in numbers and issued[0] in numbers  # the "expired" one, left to expire
