@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.settings import get_settings  # noqa: E402
+from assistant.timings import percentile  # noqa: E402,F401  (the benchmarks import it from here)
 
 REPORTS = ROOT / "benchmarks" / "reports"
 
@@ -26,14 +27,6 @@ def national_snapshot() -> Path:
     if not path.exists():
         sys.exit(f"national snapshot not found at {path}; set NATIONAL_CATALOG")
     return path
-
-
-def percentile(values, q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def write_report(name: str, figures: dict) -> Path:

@@ -15,13 +15,7 @@ from typing import Callable, Dict, List
 
 from assistant.cluster import loadcheck, loadgen
 from assistant.cluster.harness import ClusterProcess, gone
-
-
-def percentile(values: List[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+from assistant.timings import percentile
 
 
 def latency(turns: List[loadgen.Turn]) -> Dict[str, float]:
