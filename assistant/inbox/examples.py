@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from assistant import audit
 from assistant.db.models import TrainingExample
+from assistant.heldout import held_out_index, refusal
 from assistant.privacy import mask_personal_numbers
 from assistant.settings import PROJECT_ROOT
-from assistant.training.heldout import held_out_index, refusal
 
 MAX_TEXT = 1000
 # Intents a staff member may teach with a paraphrase: not the retrieval intent (FAQ has its

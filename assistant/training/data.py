@@ -19,10 +19,10 @@ import yaml
 from sqlalchemy.orm import Session
 
 from assistant.db.models import TrainingExample
+from assistant.heldout import held_out_index, refusal
 from assistant.inbox.examples import TrainingExampleRepository
 from assistant.modelstore import FEATURE_CODE
 from assistant.settings import PROJECT_ROOT
-from assistant.training.heldout import held_out_index, refusal
 
 logger = logging.getLogger(__name__)
 

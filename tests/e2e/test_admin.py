@@ -201,7 +201,7 @@ def test_rollback_switches_the_running_rasa_without_a_restart(stack):
 def bad_examples() -> list:
     """Fee and document questions filed as greetings: what careless inbox decisions do."""
     from assistant.catalog.seed import iter_seed
-    from assistant.training.heldout import held_out_index
+    from assistant.heldout import held_out_index
 
     names = [record.name for _, record in iter_seed(SEED) if not isinstance(record, Exception)]
     asks = ("lệ phí bao nhiêu", "cần giấy tờ gì", "mất bao lâu", "nộp ở đâu")

@@ -309,7 +309,7 @@ def test_newest_first_within_the_grouping_window(database_url, monkeypatch):
 
 
 def test_a_near_copy_of_a_scored_sentence_is_refused_with_the_reason(database_url):
-    from assistant.training.heldout import file_sentences, syllables
+    from assistant.heldout import file_sentences, syllables
 
     held = PROJECT_ROOT / "tests" / "nlu_eval" / "heldout.yml"
     sentence = next(s for s in file_sentences(held) if len(syllables(s)) >= 6)

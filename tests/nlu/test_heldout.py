@@ -1,7 +1,7 @@
 """The sentences a model is scored on must stay out of the training data."""
 
+from assistant.heldout import NEAR, HeldOutIndex, file_sentences, held_out_files
 from assistant.settings import PROJECT_ROOT
-from assistant.training.heldout import NEAR, HeldOutIndex, file_sentences, held_out_files
 
 
 def test_no_training_sentence_nearly_copies_a_held_out_or_evaluation_sentence():

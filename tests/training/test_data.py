@@ -103,7 +103,7 @@ def test_safe_text():
 
 
 def test_a_staff_sentence_that_copies_a_scored_one_is_left_out(database_url, tmp_path):
-    from assistant.training.heldout import file_sentences, syllables
+    from assistant.heldout import file_sentences, syllables
 
     held = PROJECT_ROOT / "tests" / "nlu_eval" / "heldout.yml"
     sentence = next(s for s in file_sentences(held) if len(syllables(s)) >= 6)

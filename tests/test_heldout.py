@@ -2,9 +2,7 @@
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT
-from assistant.text.normalize import fold
-from assistant.training.heldout import (
+from assistant.heldout import (
     NEAR,
     HeldOutIndex,
     file_sentences,
@@ -13,6 +11,8 @@ from assistant.training.heldout import (
     refusal,
     syllables,
 )
+from assistant.settings import PROJECT_ROOT
+from assistant.text.normalize import fold
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu_eval" / "heldout.yml"
 
