@@ -137,7 +137,8 @@ def cmd_train(_: argparse.Namespace) -> int:
     """The staff retrain, in the foreground: the same job as the staff app's button."""
     from assistant.db.migrate import upgrade
     from assistant.db.session import session_scope
-    from assistant.training.job import progress_printer, run_job
+    from assistant.training.job import run_job
+    from assistant.training.reporter import progress_printer
     from assistant.training.runner import TrainingBusy, create_run
     from assistant.training.runs import TrainingRunRepository
 

@@ -10,32 +10,29 @@ foreground through the same :func:`run_job`.
 
 from __future__ import annotations
 
-import codecs
-import collections
 import logging
 import os
-import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List
+from typing import Callable, Iterable, List
 
 from assistant.audit import utcnow
 from assistant.db.session import session_scope
-from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.settings import get_settings
 from assistant.training.data import build_training_data, data_fingerprint
 from assistant.training.gate import decide
-from assistant.training.progress import TRAINING_END, TrainingProgress, clean
+from assistant.training.progress import TRAINING_END, TrainingProgress
+from assistant.training.rasa_train import TrainingFailed, train_candidate
+from assistant.training.reporter import Echo, Reporter, progress_printer
 from assistant.training.runs import TrainingRunRepository
 from assistant.training.scoring import HELDOUT, INFORMAL, TEST_STORIES, score_model
 
 logger = logging.getLogger(__name__)
 
-TAIL_LINES = 40
 KEPT = "Mô hình đang chạy không thay đổi."
 # Overall progress of the scoring steps: the candidate, then (when needed) the live model.
 SCORING_STEPS = {
@@ -46,132 +43,6 @@ SCORING_STEPS = {
 }
 CANDIDATE_SCORING = (TRAINING_END, 0.88)
 LIVE_SCORING = (0.88, 0.98)
-
-Echo = Callable[[str, float], None]
-
-
-class TrainingFailed(RuntimeError):
-    """``rasa train`` exited with an error or wrote no model."""
-
-    def __init__(self, message: str, tail: str = "") -> None:
-        super().__init__(message)
-        self.tail = tail
-
-
-class Reporter:
-    """Progress, stage and the last output lines of a run, written to its row at most once a
-    second (or at once when forced), and passed to ``echo`` (the CLI's progress lines)."""
-
-    def __init__(
-        self,
-        run_id: int,
-        echo: Echo | None = None,
-        raw: Callable[[str], None] | None = None,
-        interval: float = 1.0,
-    ) -> None:
-        self.run_id = run_id
-        self.echo = echo
-        self.raw = raw
-        self.interval = interval
-        self.tail: collections.deque = collections.deque(maxlen=TAIL_LINES)
-        self.stage = ""
-        self.progress = 0.0
-        self._pending: dict = {}
-        self._written = 0.0
-
-    def line(self, text: str) -> None:
-        text = clean(text)
-        if not text:
-            return
-        if text.startswith("Epochs") and self.tail and self.tail[-1].startswith("Epochs"):
-            self.tail[-1] = text  # a progress bar redraws itself: keep its latest state
-        else:
-            self.tail.append(text)
-            if self.raw:
-                self.raw(text)
-        self._pending["log_tail"] = "\n".join(self.tail)
-        self.flush()
-
-    def set(self, force: bool = False, **fields) -> None:
-        if "progress" in fields:
-            fields["progress"] = max(self.progress, min(float(fields["progress"]), 1.0))
-            self.progress = fields["progress"]
-        if "stage" in fields:
-            self.stage = fields["stage"]
-        self._pending.update(fields)
-        if self.echo and ("stage" in fields or "progress" in fields):
-            self.echo(self.stage, self.progress)
-        self.flush(force)
-
-    def flush(self, force: bool = False) -> None:
-        if not self._pending or (not force and time.monotonic() - self._written < self.interval):
-            return
-        with session_scope() as session:
-            TrainingRunRepository(session).update(self.run_id, **self._pending)
-        self._pending = {}
-        self._written = time.monotonic()
-
-
-def _lines(stream) -> Iterator[str]:
-    """Lines of a child's output, split at carriage returns too (tqdm redraws with them)."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    buffer = ""
-    while chunk := os.read(stream.fileno(), 65536):
-        buffer += decoder.decode(chunk)
-        *complete, buffer = re.split(r"[\r\n]", buffer)
-        yield from (line for line in complete if line.strip())
-    buffer += decoder.decode(b"", final=True)
-    if buffer.strip():
-        yield buffer
-
-
-def _training_env() -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": get_settings().database_url,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "LOG_LEVEL": "INFO",  # the stage lines are INFO; below INFO Rasa also hides its bars
-        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-    }
-
-
-def train_candidate(data_dir: Path, name: str, on_line: Callable[[str], None]) -> Path:
-    """``rasa train`` on ``data_dir`` into MODELS_DIR as ``<name>.tar.gz``."""
-    models_dir = get_settings().models_dir
-    models_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "rasa", "train",
-        "--config", "config.yml", "--domain", "domain.yml", "--data", str(data_dir),
-        "--out", str(models_dir), "--fixed-model-name", name,
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        cwd=PROJECT_ROOT,
-        env=_training_env(),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    tail: collections.deque = collections.deque(maxlen=15)
-    try:
-        for line in _lines(process.stdout):
-            tail.append(clean(line))
-            on_line(line)
-        code = process.wait()
-    finally:
-        if process.poll() is None:  # we are being stopped: do not leave Rasa training
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        process.stdout.close()
-    path = models_dir / f"{name}.tar.gz"
-    if code != 0:
-        raise TrainingFailed(f"Rasa dừng với mã lỗi {code}", "\n".join(tail))
-    if not path.exists():
-        raise TrainingFailed("Rasa không ghi ra tệp mô hình", "\n".join(tail))
-    return path
 
 
 def tests_fingerprint() -> str:
@@ -335,19 +206,6 @@ def run_job(run_id: int, echo: Echo | None = None, raw: Callable[[str], None] | 
         shutil.rmtree(workdir, ignore_errors=True)
         if candidate is not None and not registered:
             candidate.unlink(missing_ok=True)
-
-
-def progress_printer(every: float = 10.0, out=None) -> Echo:
-    """``[ 45%] stage`` lines: one when the stage changes, else one every ``every`` seconds."""
-    last = {"kind": None, "at": 0.0}
-
-    def echo(stage: str, progress: float) -> None:
-        kind = stage.rstrip("0123456789/ ")
-        if kind != last["kind"] or time.monotonic() - last["at"] >= every:
-            print(f"[{progress:4.0%}] {stage}", file=out or sys.stdout, flush=True)
-            last.update(kind=kind, at=time.monotonic())
-
-    return echo
 
 
 def _terminate(signum, _frame) -> None:

@@ -11,7 +11,8 @@ from assistant.db.models import AuditEntry, ModelVersion, TrainingExample, Train
 from assistant.db.session import session_scope
 from assistant.settings import get_settings
 from assistant.training import job, rasa_api
-from assistant.training.job import KEPT, TrainingFailed, run_job
+from assistant.training.job import KEPT, run_job
+from assistant.training.rasa_train import TrainingFailed
 from assistant.training.registry import ModelRegistry
 from assistant.training.runner import create_run
 from assistant.training.scoring import ScoringError

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import threading
-
 import pytest
 
-from assistant.training.job import _lines
 from assistant.training.progress import (
     PACKING,
     STARTING,
@@ -122,31 +118,3 @@ def test_feed_says_whether_anything_changed():
     assert not parser.feed("2026-11-28 09:01:03 INFO     root  - nothing to see")
     assert parser.feed(DIET_BAR)
     assert not parser.feed(DIET_BAR)
-
-
-def test_output_is_split_at_carriage_returns_like_a_terminal_would():
-    read_end, write_end = os.pipe()
-    chunks = [
-        b"Epochs:   0%|  | 0/3\rEpochs:  33%|  | 1/3\rEp",
-        b"ochs: 100%|  | 3/3\n",
-        "Đã xong\n\n".encode()[:5],  # a multi-byte character cut between two reads
-        "Đã xong\n\n".encode()[5:] + b"last line without newline",
-    ]
-
-    def write() -> None:
-        for chunk in chunks:
-            os.write(write_end, chunk)
-        os.close(write_end)
-
-    thread = threading.Thread(target=write)
-    thread.start()
-    with os.fdopen(read_end, "rb") as stream:
-        lines = list(_lines(stream))
-    thread.join()
-    assert lines == [
-        "Epochs:   0%|  | 0/3",
-        "Epochs:  33%|  | 1/3",
-        "Epochs: 100%|  | 3/3",
-        "Đã xong",
-        "last line without newline",
-    ]
