@@ -7,60 +7,10 @@ import unicodedata
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select
 
-from assistant.catalog.repository import CatalogRepository
-from assistant.db.models import Dossier, DossierEvent
-from assistant.db.session import session_scope
 from assistant.dossiers.importer import import_dossiers
-from assistant.dossiers.records import DossierRecord, normalize_phone
-from assistant.dossiers.repository import DossierRepository
 from assistant.dossiers.statuses import DossierStatus
-
-CODE = "000.00.27.H13-240115-0001"
-
-
-def row(n: int = 1, **fields) -> dict:
-    base = {
-        "dossierNo": f"000.00.27.H13-240115-{n:04d}",
-        "dossierId": f"65a4c0ffee{n:04d}",
-        "procedureName": "Đăng ký khai sinh",
-        "sectorName": "Hộ tịch",
-        "dossierStatusName": "Đang xử lý",
-        "acceptedDate": "2024-01-15T08:30:00+07:00",
-        "appointmentDate": "2024-01-16T17:00:00+07:00",
-        "lastModifiedDate": "2024-01-15T09:00:00+07:00",
-        "overDueByUser": False,
-        "applicantName": "Nguyễn Văn An",
-        "applicantPhone": "0912345678",
-        "agencyName": "Ủy ban nhân dân phường Ninh Kiều",
-    }
-    base.update(fields)
-    return {k: v for k, v in base.items() if v is not None}
-
-
-def write_array(path, rows):
-    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-def write_lines(path, lines):
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def get(url, code=CODE):
-    with session_scope(url) as session:
-        return DossierRepository(session).get(code)
-
-
-def counts(url):
-    with session_scope(url) as session:
-        return tuple(
-            session.execute(select(func.count(model.id))).scalar_one()
-            for model in (Dossier, DossierEvent)
-        )
-
+from tests.dossiers.rows import CODE, counts, get, row, write_array, write_lines
 
 # --- formats ------------------------------------------------------------------------------
 
@@ -348,26 +298,6 @@ def test_unknown_status_is_kept_as_text(database_url, tmp_path):
     assert report.warnings["dossierStatusName: unknown status, kept as text"] == 1
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("0912345678", "0912345678"),
-        ("+84 912 345 678", "0912345678"),
-        ("+84912345678", "0912345678"),
-        ("84912345678", "0912345678"),
-        ("0084 912 345 678", "0912345678"),
-        ("091.234.5678", "0912345678"),
-        ("(+84) 91-234-5678", "0912345678"),
-        (912345678, "0912345678"),
-        ("0292 3812 345", "02923812345"),  # Cần Thơ landline, kept
-        ("", ""),
-        (None, ""),
-    ],
-)
-def test_phone_normalisation(raw, expected):
-    assert normalize_phone(raw) == expected
-
-
 def test_phones_are_normalised_on_import(database_url, tmp_path):
     rows = [row(1, applicantPhone="+84 912 345 678"), row(2, applicantPhone=912345679)]
     import_dossiers(write_array(tmp_path / "x.json", rows), database_url)
@@ -433,54 +363,3 @@ def test_history_from_the_export_is_taken_and_extended(database_url, tmp_path):
     ready = row(1, dossierStatusName="Đã có kết quả", history=history)
     import_dossiers(write_array(path, [ready]), database_url)
     assert [s for s, _, _ in events(database_url)] == ["received", "processing", "ready"]
-
-
-# --- repository -------------------------------------------------------------------------
-
-
-def test_get_normalises_and_rejects_malformed_codes(database_url, tmp_path):
-    import_dossiers(write_array(tmp_path / "x.json", [row(1)]), database_url)
-    assert get(database_url, " 000.00.27.h13-240115-0001 ").code == CODE
-    for code in ("", "000.00.27.H13-240115-9999", "DROP TABLE dossiers", None, 42):
-        assert get(database_url, code) is None
-
-
-def test_upsert_many_batches_and_counts(database_url):
-    now = datetime(2024, 3, 1, 9, 0)
-    records = [
-        DossierRecord(code=f"H13.12-240301-{n:04d}", status=DossierStatus.RECEIVED, received_at=now)
-        for n in range(1, 1201)
-    ]
-    with session_scope(database_url) as session:
-        assert DossierRepository(session).upsert_many(records) == (1200, 0)
-    with session_scope(database_url) as session:
-        repo = DossierRepository(session)
-        assert repo.upsert_many(records[:10]) == (0, 10)
-        assert repo.count() == 1200
-    assert counts(database_url) == (1200, 1200)
-
-
-def test_procedures_are_linked_by_exact_folded_name(seeded_database, tmp_path):
-    rows = [
-        row(1, procedureName="ĐĂNG KÝ KHAI SINH"),
-        row(2, procedureName="Dang ky khai sinh."),
-        row(3, procedureName="Đăng ký khai sinh cho con"),
-    ]
-    report = import_dossiers(write_array(tmp_path / "x.json", rows), seeded_database)
-    assert report.linked == 2
-    codes = [get(seeded_database, f"000.00.27.H13-240115-000{n}").procedure_code for n in (1, 2, 3)]
-    assert codes == ["1.001193", "1.001193", None]
-
-
-def test_link_procedures_after_a_catalog_import(database_url, tmp_path):
-    from assistant.catalog.importer import import_catalog
-    from assistant.settings import PROJECT_ROOT
-
-    import_dossiers(write_array(tmp_path / "x.json", [row(1), row(2)]), database_url)
-    assert get(database_url).procedure_code is None
-    import_catalog(PROJECT_ROOT / "data" / "catalog" / "seed.yml", database_url)
-    for linked in (2, 0):  # the second time there is nothing left to link
-        with session_scope(database_url) as session:
-            names = CatalogRepository(session).procedure_codes()
-            assert DossierRepository(session).link_procedures(names) == linked
-    assert get(database_url).procedure_code == "1.001193"
