@@ -4,8 +4,11 @@ It wraps the real store (in memory by default, PostgreSQL or any SQL database wh
 ``TRACKER_STORE_URL`` is set) and masks, before saving: phone, ID and other long digit runs in
 what the citizen typed (text and parse data), the value of the verification and call-back
 phone slots, and the numbers in what a citizen typed into a form (a comment on an answer, a
-message for staff). The conversation being processed keeps the clear values in memory for
-its own turn, which is all the verification needs; what lands on disk is masked.
+message for staff). A message typed while a petition asks for the citizen's name and phone
+is masked whole: a name has no pattern to find it by, so whatever answers that question is
+stored as ``***`` (a question asked in between too). The conversation being processed keeps
+the clear values in memory for its own turn, which is all the verification and the petition
+need; what lands on disk is masked.
 
 Named in endpoints.yml: ``tracker_store: {type: assistant.tracker_store.MaskingTrackerStore}``.
 """
@@ -18,6 +21,7 @@ from typing import Any, Dict, Iterable
 from urllib.parse import unquote, urlparse
 
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -31,6 +35,8 @@ install_log_masking()
 SENSITIVE_SLOTS = frozenset(
     {"verification_digits", "handoff_phone", "petition_contact"}
 )  # stored as ***
+# The questions whose answer is the citizen's name and phone: the answer is masked whole.
+CONTACT_QUESTIONS = frozenset({"petition_consent", "petition_contact"})
 # What a citizen typed into a form, kept as text with its personal numbers masked.
 FREE_TEXT_SLOTS = frozenset(
     {"feedback_comment", "handoff_message", "petition_description", "petition_location"}
@@ -79,6 +85,23 @@ def masked_event_object(event: Event) -> Event:
         if isinstance(event.value, str) and mask_personal_numbers(event.value) != event.value:
             return Event.from_parameters(masked_event(event.as_dict()))
     return event
+
+
+def masked_contact(event: UserUttered) -> UserUttered:
+    """A message typed in answer to a contact question, masked whole (text, parsed text and
+    the entities' values); ``event`` itself when it is already."""
+    data = event.as_dict()
+    parse = data.get("parse_data") or {}
+    entities = parse.get("entities") or []
+    if data.get("text") in (None, "", MASK) and parse.get("text") in (None, "", MASK):
+        if all(entity.get("value") == MASK for entity in entities):
+            return event
+    for container in (data, parse):
+        if container.get("text"):
+            container["text"] = MASK
+    for entity in entities:
+        entity["value"] = MASK
+    return Event.from_parameters(data)
 
 
 def _tracker_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
@@ -194,7 +217,14 @@ class MaskingTrackerStore(TrackerStore):
         Saving runs every turn over the whole conversation, so events with nothing to mask
         are not copied (a dict round trip for each made a 160-message conversation's turn
         several times slower than a fresh one's)."""
-        events = [masked_event_object(e) for e in tracker.events]
+        events, asking = [], None
+        for event in tracker.events:
+            if isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
+                asking = event.value
+            if isinstance(event, UserUttered) and asking in CONTACT_QUESTIONS:
+                events.append(masked_contact(event))
+            else:
+                events.append(masked_event_object(event))
         return DialogueStateTracker.from_events(tracker.sender_id, events, self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:

@@ -215,3 +215,37 @@ def test_form_text_slots_keep_their_words_and_lose_their_numbers():
     assert stored.events[0] is plain
     assert stored.events[1].value == "gọi tôi *** nhé"
     assert tracker.events[1].value.endswith("0912345678 nhé")  # the live turn keeps it
+
+
+def test_the_answer_to_a_petitions_contact_question_is_stored_masked_whole():
+    """A name has no pattern: what answers "họ tên và số điện thoại" is stored as ***."""
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    store = MaskingTrackerStore(domain, url="")
+    tracker = DialogueStateTracker("citizen", domain.slots)
+    contact = UserUttered(
+        "Nguyễn Văn An 0912345678",
+        {"name": "inform", "confidence": 0.9},
+        [{"entity": "phone", "value": "0912345678", "start": 14, "end": 24}],
+        {"text": "Nguyễn Văn An 0912345678"},
+    )
+    before = UserUttered("gửi", {"name": "affirm", "confidence": 0.9})
+    after = UserUttered("ông Nguyễn Văn An hỏi lệ phí", {"name": "ask_fee", "confidence": 0.9})
+    for event in (
+        SlotSet("requested_slot", "petition_confirm"),
+        before,
+        SlotSet("requested_slot", "petition_contact"),
+        contact,
+        SlotSet("petition_contact", {"name": "Nguyễn Văn An", "phone": "0912345678"}),
+        SlotSet("requested_slot", None),
+        after,
+    ):
+        tracker.update(event)
+    stored = store.masked(tracker)
+    assert stored.events[1] is before and stored.events[6] is after  # only that answer
+    dumped = str(stored.events[3].as_dict())
+    assert "Nguyễn" not in dumped and "0912345678" not in dumped
+    assert stored.events[3].text == "***" and stored.events[3].entities[0]["value"] == "***"
+    assert stored.events[4].value == "***"
+    assert tracker.events[3].text == "Nguyễn Văn An 0912345678"  # the live turn keeps it
+    again = store.masked(stored)  # saved again next turn: nothing left to copy
+    assert again.events[3] is stored.events[3]
