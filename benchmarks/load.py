@@ -4,11 +4,13 @@ Starts a whole cluster (`assistant cluster run`: PostgreSQL, Redis, N Rasa repli
 action servers, the portal, nginx) in a scratch directory in /tmp, seeds one dossier per
 conversation, and runs every conversation at once through nginx's front port: a procedure and
 its follow-ups, FAQ, a look-up of the citizen's own dossier with the phone's last digits (half
-of them first try another citizen's digits), thanks (assistant/cluster/loadgen.py). With
+of them first try another citizen's digits), thanks; every fourth citizen first files a
+petition (assistant/cluster/loadgen.py). With
 --kill-replica-after N one Rasa replica is SIGKILLed once N turns of every conversation are
 done. Then (assistant/cluster/loadcheck.py): no error, 5xx or silence; no apology unless a
 replica was killed; every conversation's events in the tracker store complete and in order,
-no reply lost or duplicated; each dossier opened only by its own conversation. Figures:
+no reply lost or duplicated; each dossier opened only by its own conversation; each petition
+filed once, by its own conversation, under a code told to nobody else. Figures:
 throughput, latency percentiles, time spent waiting on the Redis lock store (summed by the
 replicas' ClusterLockStore). Writes ``benchmarks/reports/load.json``; exit 1 when a check
 fails. Heavy: run it alone (``flock /tmp/heavy.lock``).

@@ -6,12 +6,18 @@ received and Rasa's events in PostgreSQL (the tracker store, table ``events``).
   the dying replica had taken are lost: their conversation's lock frees itself and nginx
   sends the next turns to the living replica).
 - Each conversation's ``user`` events are the texts sent, in order, each once (compared as
-  the tracker store masks them), and the bot texts after each are the replies received: no
-  reply lost or duplicated. A turn answered with the apology (a replica killed under it) may
-  be missing from the tracker, or there with whatever the bot got to say.
+  the tracker store masks them: a petition's name and phone whole), and the bot texts after
+  each are the replies received: no reply lost or duplicated. A turn answered with the
+  apology (a replica killed under it) may be missing from the tracker, or there with
+  whatever the bot got to say.
 - A dossier is opened only by its own conversation: the reply to the right digits shows its
   code and status, the reply to another citizen's digits does not, and no other citizen's
   code appears in a conversation's replies or events.
+- A petition is filed once, by its own conversation: a citizen whose form went through
+  without an apology is told one code, and the database holds one petition of that
+  conversation under that code, with the citizen's name and phone (they consented); nobody
+  else is told that code; no conversation has two petitions (a retried turn filing twice),
+  a citizen who files none has none, and the name given is nowhere in the tracker store.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ import json
 from collections import defaultdict
 from typing import Dict, Iterable, List, Tuple
 
-from assistant.cluster.loadgen import STATUS_TEXT, Citizen, Turn
-from assistant.privacy import mask_personal_numbers
+from assistant.cluster.loadgen import STATUS_TEXT, Citizen, Turn, petition
+from assistant.petitions.codes import find_codes
+from assistant.privacy import MASK, mask_personal_numbers
 
 # How late the moment a killed replica was gone may be noted: a thread polls its process
 # every 10 ms, behind the load's event loop for the GIL (CI saw a turn sent "0.0 s after").
@@ -40,12 +47,14 @@ def exchanges(events: Iterable[dict]) -> List[Exchange]:
     return found
 
 
-def compare(turns: List[Turn], stored: List[Exchange]) -> List[str]:
-    """Problems between what one conversation sent and got, and what the tracker holds."""
+def compare(turns: List[Turn], stored: List[Exchange], whole: Iterable[str] = ()) -> List[str]:
+    """Problems between what one conversation sent and got, and what the tracker holds;
+    ``whole``: texts the tracker store masks whole (a petition's name and phone)."""
     problems = []
     position = 0
+    whole = set(whole)
     for number, turn in enumerate(turns, 1):
-        expected = mask_personal_numbers(turn.text)
+        expected = MASK if turn.text in whole else mask_personal_numbers(turn.text)
         here = stored[position] if position < len(stored) else None
         if here is not None and here[0] == expected:
             position += 1
@@ -80,6 +89,31 @@ def ownership(citizen: Citizen, turns: List[Turn], stored_text: str, codes: set)
     return problems
 
 
+def petition_problems(
+    citizen: Citizen, turns: List[Turn], filed: List[dict]
+) -> Tuple[List[str], List[str]]:
+    """Problems with one conversation's petition, and the codes it was told it filed.
+    ``filed``: the conversation's petitions in the database (code, reporter_name, phone)."""
+    if not citizen.files_petition:
+        return (["a petition filed by a conversation that filed none"] if filed else []), []
+    form = turns[: len(petition(citizen)) - 1]  # up to the consent, whose reply has the code
+    if len(form) < len(petition(citizen)) - 1:
+        return [], []  # a script too short to send the form
+    said = "\n".join(form[-1].replies) if not form[-1].apologized else ""
+    told = list(dict.fromkeys(find_codes(said)))  # "Mã phản ánh: X … nhắn “phản ánh X …”"
+    problems = []
+    if len(filed) > 1:
+        problems.append(f"{len(filed)} petitions filed: {[row['code'] for row in filed]}")
+    if not any(t.apologized for t in form):
+        if len(told) != 1 or len(filed) != 1:
+            problems.append(f"told {told}, filed {[row['code'] for row in filed]}")
+        elif (filed[0]["reporter_name"], filed[0]["phone"]) != (citizen.name, citizen.phone):
+            problems.append(f"petition {told[0]} holds someone else's name or phone")
+    if told and told[0] not in {row["code"] for row in filed}:
+        problems.append(f"told {told[0]}, which is not this conversation's petition")
+    return problems, told
+
+
 def tracker_events(database_url: str, senders: List[str]) -> Dict[str, List[dict]]:
     """Each sender's events from Rasa's SQL tracker store, in the order they were saved."""
     from sqlalchemy import bindparam, create_engine, text
@@ -99,11 +133,15 @@ def tracker_events(database_url: str, senders: List[str]) -> Dict[str, List[dict
 
 
 def check(people: List[Citizen], results: Dict[str, List[Turn]], events: Dict[str, List[dict]],
-          killed_at: float | None = None) -> Dict[str, object]:  # fmt: skip
+          killed_at: float | None = None, petitions: Dict[str, List[dict]] | None = None,
+          ) -> Dict[str, object]:  # fmt: skip
     """The checks' figures and their problems (at most a few examples of each); ``killed_at``
-    is the time.monotonic() a killed replica was gone, if one was killed."""
+    is the time.monotonic() a killed replica was gone, if one was killed; ``petitions`` each
+    conversation's petitions in the database."""
     codes = {c.code for c in people}
-    failed, apologized, late, order, owners = [], [], [], [], []
+    petitions = petitions or {}
+    failed, apologized, late, order, owners, filing = [], [], [], [], [], []
+    told_to: Dict[str, List[str]] = defaultdict(list)
     for citizen in people:
         turns = results[citizen.sender]
         for number, turn in enumerate(turns, 1):
@@ -115,13 +153,23 @@ def check(people: List[Citizen], results: Dict[str, List[Turn]], events: Dict[st
                     late.append(f"{citizen.sender} turn {number}, {turn.sent - killed_at:.1f} s "
                                 "after the replica was gone")  # fmt: skip
         stored = events.get(citizen.sender, [])
-        order += [f"{citizen.sender}: {p}" for p in compare(turns, exchanges(stored))]
+        stored_turns = exchanges(stored)
+        order += [f"{citizen.sender}: {p}" for p in compare(turns, stored_turns, [citizen.consent])]
         stored_text = "\n".join(json.dumps(e, ensure_ascii=False) for e in stored)
         owners += [f"{citizen.sender}: {p}" for p in ownership(citizen, turns, stored_text, codes)]
+        problems, told = petition_problems(citizen, turns, petitions.get(citizen.sender, []))
+        if citizen.files_petition and citizen.name in stored_text:
+            problems.append("the name given for the petition is in the tracker store")
+        filing += [f"{citizen.sender}: {p}" for p in problems]
+        for code in told:
+            told_to[code].append(citizen.sender)
+    filing += [f"{code} told to {len(senders)} conversations" for code, senders in told_to.items()
+               if len(senders) > 1]  # fmt: skip
     checks = {
         "no failed turn (error, 5xx, silence)": failed,
         "events complete and in order, replies neither lost nor duplicated": order,
         "each dossier opened only by its own conversation": owners,
+        "each petition filed once, by its own conversation, under its own code": filing,
     }
     if killed_at is None:
         checks["no apology"] = apologized
@@ -132,6 +180,7 @@ def check(people: List[Citizen], results: Dict[str, List[Turn]], events: Dict[st
         "failed_turns": len(failed),
         "apologies": len(apologized),
         "apologies_after_kill": len(late),
+        "petitions_filed": sum(len(rows) for rows in petitions.values()),
         "checks": {
             name: {"passed": not problems, "problems": len(problems), "examples": problems[:5]}
             for name, problems in checks.items()

@@ -3,7 +3,9 @@ benchmark (benchmarks/load.py) and of its reduced test (tests/cluster/test_load.
 
 Each citizen has a dossier of their own (a distinct code and phone) and asks a scripted mix:
 a procedure and its follow-ups, FAQ, a look-up of their dossier with the phone's last digits
-(every other citizen first types another citizen's digits), thanks. Conversations run
+(every other citizen first types another citizen's digits), thanks. Every fourth citizen
+first files a petition (a broken street light: the field, the ward, the place, no photo,
+send, their name and phone), then goes on with the mix. Conversations run
 concurrently with aiohttp, each one turn after the other, as a chat does; what was sent and
 answered is kept per turn for the checks (assistant/cluster/loadcheck.py).
 """
@@ -34,6 +36,8 @@ FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Võ", "Đ
 MIDDLE = ["Văn", "Thị", "Quốc", "Minh", "Thanh", "Ngọc", "Hữu", "Gia"]
 GIVEN = ["An", "Bình", "Chi", "Dũng", "Hà", "Khoa", "Lan", "Nam", "Phúc", "Tâm", "Vy"]
 STATUS_TEXT = "Đã tiếp nhận"
+PETITION_EVERY = 4  # every fourth citizen files a petition
+REPORT = "đèn đường trong hẻm 12 đường Mậu Thân bị hư cả tuần nay, tối đi rất nguy hiểm"
 WEBHOOK = "/webhooks/rest/webhook"
 
 
@@ -53,6 +57,15 @@ class Citizen:
     @property
     def masked_name(self) -> str:
         return mask_name(self.name)
+
+    @property
+    def files_petition(self) -> bool:
+        return self.index % PETITION_EVERY == PETITION_EVERY - 1
+
+    @property
+    def consent(self) -> str:
+        """The petition form's last answer: who they are, to be told of its progress."""
+        return f"{self.name} {self.phone}"
 
 
 def citizens(count: int, run: str) -> List[Citizen]:
@@ -93,8 +106,15 @@ def records(people: List[Citizen]) -> list:
     ]
 
 
+def petition(citizen: Citizen) -> List[str]:
+    """A petition filed from the first message to the code, as the widget's buttons send it."""
+    return [REPORT, "Chiếu sáng", "phường Ninh Kiều", "hẻm 12 đường Mậu Thân, gần chợ",
+            "không có ảnh", "gửi", citizen.consent, "ok, mình cảm ơn trợ lý"]  # fmt: skip
+
+
 def script(citizen: Citizen, turns: int, other: Citizen) -> List[str]:
-    """``turns`` messages; the look-up comes early so that a short script has it too."""
+    """``turns`` messages; the look-up comes early so that a short script has it too (after
+    the petition, for a citizen who files one: a short script has the petition then)."""
     first, second, third = (PROCEDURES[(citizen.index + k) % len(PROCEDURES)] for k in (0, 3, 5))
     lookup, verify = f"tra cứu hồ sơ {citizen.code}", f"số cuối là {citizen.digits}"
     if citizen.index % 2:  # another citizen's digits first: must not open this dossier
@@ -124,6 +144,8 @@ def script(citizen: Citizen, turns: int, other: Citizen) -> List[str]:
     ]
     while len(lines) < turns:
         lines += lines[8:]
+    if citizen.files_petition:
+        lines = petition(citizen) + lines
     return lines[:turns]
 
 

@@ -40,6 +40,21 @@ def seed(database_url: str, people: List[loadgen.Citizen]) -> None:
     dispose_engines()
 
 
+def filed_petitions(database_url: str, senders: List[str]) -> Dict[str, List[dict]]:
+    """Each conversation's petitions in the database: code, name and phone given."""
+    from assistant.db.session import dispose_engines, session_scope
+    from assistant.petitions.repository import PetitionRepository
+
+    found: Dict[str, List[dict]] = {}
+    with session_scope(database_url) as session:
+        for row in PetitionRepository(session).of_conversations(senders):
+            found.setdefault(row.conversation_id, []).append(
+                {"code": row.code, "reporter_name": row.reporter_name, "phone": row.phone}
+            )
+    dispose_engines()
+    return found
+
+
 def scratch_directory() -> Path:
     """A directory in /tmp the cluster's PostgreSQL can enter when we are root (it runs as
     the ``postgres`` user)."""
@@ -81,8 +96,12 @@ def measure(root: Path, conversations: int, turns: int, replicas: int = 2,
         load_seconds = time.monotonic() - load_started
         locks = lock_store.totals()
         lock_store.red.close()
-        events = loadcheck.tracker_events(cluster.database_url, [c.sender for c in people])
-        verdict = loadcheck.check(people, results, events, (killed_at or [None])[0])
+        senders = [c.sender for c in people]
+        events = loadcheck.tracker_events(cluster.database_url, senders)
+        petitions = filed_petitions(cluster.database_url, senders)
+        verdict = loadcheck.check(
+            people, results, events, (killed_at or [None])[0], petitions=petitions
+        )
     finally:
         code = cluster.stop()
     every = [turn for result in results.values() for turn in result]
@@ -146,7 +165,8 @@ def summary(report: Dict[str, object]) -> List[str]:
         f"lock store: {locks['acquisitions']} acquisitions, {locks['wait_seconds_total']} s "
         f"waiting in all (mean {locks['wait_ms_mean']} ms, {locks['contended']} contended, "
         f"{100 * locks['share_of_turn_time']:.2f}% of the turns' time)",
-        f"failed turns: {report['failed_turns']}, apologies: {report['apologies']}",
+        f"failed turns: {report['failed_turns']}, apologies: {report['apologies']}, "
+        f"petitions filed: {report['petitions_filed']}",
     ]
     for name, result in report["checks"].items():
         lines.append(f"{'PASS' if result['passed'] else 'FAIL'} {name}")

@@ -72,6 +72,13 @@ class PetitionRepository:
             return None
         return self.session.scalar(select(Petition).where(Petition.code == code))
 
+    def of_conversations(self, conversation_ids: Sequence[str]) -> List[Petition]:
+        """The petitions filed from these conversations, oldest first."""
+        if not conversation_ids:
+            return []
+        query = select(Petition).where(Petition.conversation_id.in_(list(conversation_ids)))
+        return list(self.session.scalars(query.order_by(Petition.id)))
+
     def count_by_sender(self, sender_hash: str, since: datetime) -> int:
         return self._count(Petition.sender_hash == sender_hash, Petition.created_at >= since)
 

@@ -1,7 +1,8 @@
 """The whole cluster on loopback (``make test-cluster``): two Rasa replicas and two action
 servers behind nginx, PostgreSQL as database and tracker store, Redis as lock store.
 
-A procedure question and a dossier look-up with verification go through nginx's front port;
+A procedure question, a dossier look-up with verification and a petition go through nginx's
+front port;
 the conversation is in PostgreSQL, masked; one replica is killed and the next messages are
 still answered through nginx; SIGTERM stops everything and no process is left. The phases'
 durations are printed (run with -s to see them).
@@ -22,7 +23,7 @@ import pytest
 import requests
 
 from assistant.channels.rest import APOLOGY
-from assistant.cluster import keys, plan
+from assistant.cluster import keys, loadcheck, loadgen, plan
 from assistant.cluster.harness import (
     descendants,
     gone,
@@ -31,6 +32,7 @@ from assistant.cluster.harness import (
     still_running,
     wait_until,
 )
+from assistant.cluster.loadrun import filed_petitions
 from assistant.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(1800)]
@@ -122,6 +124,20 @@ def test_a_cluster_answers_through_nginx_survives_a_dead_replica_and_stops_clean
         answers(front, f"tra cứu hồ sơ {CODE}", "cluster-dossier")
         [status, *_] = answers(front, "số cuối là 1222", "cluster-dossier")
         assert "Đã tiếp nhận" in status and "Phạm Q*** B" in status
+
+        # A petition filed through nginx (its turns spread over both replicas), by the load's
+        # script: the citizen is told one code, and it is theirs in the database.
+        citizen = loadgen.citizens(loadgen.PETITION_EVERY, "e2e")[-1]
+        form = [
+            loadgen.Turn(text, status=200, replies=answers(front, text, citizen.sender))
+            for text in loadgen.petition(citizen)
+        ]
+        filed = filed_petitions(url, [citizen.sender]).get(citizen.sender, [])
+        problems, told = loadcheck.petition_problems(citizen, form, filed)
+        assert problems == [] and len(told) == 1 and filed[0]["code"] == told[0]
+        stored = json.dumps(loadcheck.tracker_events(url, [citizen.sender]), ensure_ascii=False)
+        assert told[0] in stored and "***" in stored  # the name and phone given: masked whole
+        assert citizen.name not in stored and citizen.phone not in stored
 
         # The conversation is in PostgreSQL's tracker store, masked; Redis held its locks.
         engine = create_engine(url, future=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.channels.rest import APOLOGY
-from assistant.cluster.loadcheck import check, compare, exchanges, ownership
-from assistant.cluster.loadgen import Turn, citizens
+from assistant.cluster.loadcheck import check, compare, exchanges, ownership, petition_problems
+from assistant.cluster.loadgen import PETITION_EVERY, Turn, citizens, petition
 
 PEOPLE = citizens(2, "t")
 ME, OTHER = PEOPLE
@@ -100,3 +100,84 @@ def test_after_a_kill_an_apology_for_a_turn_sent_once_the_replica_was_gone_fails
     assert verdict["checks"]["no apology for a turn sent after the killed replica was gone"][
         "examples"
     ] == [f"{ME.sender} turn 3, 2.0 s after the replica was gone"]
+
+
+FILER = citizens(PETITION_EVERY, "t")[-1]
+FILED = (
+    "Tôi đã gửi phản ánh của Anh/Chị. Mã phản ánh: PA-2026-000007. … Anh/Chị tra cứu bằng cách "
+    "nhắn “phản ánh PA-2026-000007 tới đâu rồi”"
+)  # the code twice, as the assistant says it
+
+
+def form(*, told: str = FILED, apology_at: int | None = None) -> list:
+    """The petition script's turns, answered; the consent's reply is ``told``."""
+    texts = petition(FILER)[:-1]
+    turns = [turn(text, "Sự việc thuộc lĩnh vực nào ạ?") for text in texts]
+    turns[-1] = turn(texts[-1], told)
+    if apology_at is not None:
+        turns[apology_at] = turn(texts[apology_at], APOLOGY)
+    return turns
+
+
+def row(code="PA-2026-000007", name=FILER.name, phone=FILER.phone) -> dict:
+    return {"code": code, "reporter_name": name, "phone": phone}
+
+
+@pytest.mark.parametrize(
+    "turns, filed, problems",
+    [
+        (form(), [row()], []),
+        (form(), [], ["told ['PA-2026-000007'], filed []",
+                      "told PA-2026-000007, which is not this conversation's petition"]),
+        (form(told="Xin lỗi, chưa gửi được"), [row()], ["told [], filed ['PA-2026-000007']"]),
+        (form(), [row(), row("PA-2026-000008")],
+         ["2 petitions filed: ['PA-2026-000007', 'PA-2026-000008']",
+          "told ['PA-2026-000007'], filed ['PA-2026-000007', 'PA-2026-000008']"]),
+        (form(), [row(phone="0912999999")],
+         ["petition PA-2026-000007 holds someone else's name or phone"]),
+        (form(), [row("PA-2026-000009")],
+         ["told PA-2026-000007, which is not this conversation's petition"]),
+        # A turn of the form lost with a killed replica: no petition, or its own one.
+        (form(apology_at=2, told="Anh/Chị vui lòng chọn lĩnh vực"), [], []),
+        (form(apology_at=2), [row()], []),
+        (form(apology_at=2), [row("PA-2026-000009")],
+         ["told PA-2026-000007, which is not this conversation's petition"]),
+        (form()[:3], [], []),  # a script too short to send the form
+    ],
+)  # fmt: skip
+def test_a_petition_is_filed_once_by_its_own_conversation(turns, filed, problems):
+    assert petition_problems(FILER, turns, filed)[0] == problems
+
+
+def test_a_petition_by_a_conversation_that_files_none_or_a_code_told_twice_fails():
+    assert petition_problems(ME, TURNS, [row()])[0] == [
+        "a petition filed by a conversation that filed none"
+    ]
+    twin = citizens(2 * PETITION_EVERY, "t")[-1]  # another filer, told the same code
+    results = {FILER.sender: form(), twin.sender: form()}
+    filed = {FILER.sender: [row()], twin.sender: [row()]}
+    verdict = check([FILER], {FILER.sender: form()}, {}, petitions={FILER.sender: [row()]})
+    assert verdict["checks"][
+        "each petition filed once, by its own conversation, under its own code"
+    ]["passed"]
+    twice = check([FILER, twin], results, {}, petitions=filed)
+    name = "each petition filed once, by its own conversation, under its own code"
+    assert twice["checks"][name]["examples"][-1] == "PA-2026-000007 told to 2 conversations"
+    assert twice["petitions_filed"] == 2
+
+
+def test_a_petitions_name_and_phone_are_compared_as_stored_masked_whole():
+    turns = form()
+    stored = [(t.text, t.replies) for t in turns[:-1]] + [("***", turns[-1].replies)]
+    assert compare(turns, stored, [FILER.consent]) == []
+    assert compare(turns, stored) == [
+        f"turn 7 ({FILER.consent!r}) not in the tracker in its place",
+        "an extra user event in the tracker: '***'",
+    ]
+    leaked = events(*[(t.text, t.replies) for t in turns])  # the name stored in clear
+    verdict = check([FILER], {FILER.sender: turns}, {FILER.sender: leaked},
+                    petitions={FILER.sender: [row()]})  # fmt: skip
+    name = "each petition filed once, by its own conversation, under its own code"
+    assert verdict["checks"][name]["examples"] == [
+        f"{FILER.sender}: the name given for the petition is in the tracker store"
+    ]

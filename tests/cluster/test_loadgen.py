@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.cluster.loadgen import citizens, records, script
+from assistant.cluster.loadgen import PETITION_EVERY, citizens, petition, records, script
 from assistant.text.normalize import find_dossier_codes
 
 PEOPLE = citizens(200, "t")
@@ -35,3 +35,17 @@ def test_every_script_looks_its_own_dossier_up(turns):
 def test_out_of_range_counts_are_refused():
     with pytest.raises(ValueError):
         citizens(0, "t")
+
+
+def test_every_fourth_citizen_files_a_petition_first_even_in_a_short_script():
+    filers = [c for c in PEOPLE if c.files_petition]
+    assert len(filers) == 50 and all(c.index % PETITION_EVERY == 3 for c in filers)
+    for turns in (8, 20):
+        lines = script(filers[0], turns, PEOPLE[0])
+        assert lines[:8] == petition(filers[0]) and len(lines) == turns
+        assert lines.count(filers[0].consent) == 1  # filed once
+        assert not any(
+            petition(filers[0])[0] in line for line in script(PEOPLE[0], turns, PEOPLE[1])
+        )
+    assert len({c.consent for c in filers}) == 50  # each their own name and phone
+    assert filers[0].consent.endswith(filers[0].phone)

@@ -182,3 +182,19 @@ def test_followers_are_unique_and_due_notifications_follow_the_last_visit(databa
         assert repo.due({}, 10) == []
         assert repo.expire(NOW + timedelta(seconds=1)) == 2
         assert repo.pending_for("fb-1") == []
+
+
+def test_a_conversations_petitions_are_found_oldest_first(database_url):
+    from tests.petitions.factory import submit
+
+    first = submit(sender_id="web-1")["code"]
+    submit(sender_id="web-2")
+    second = submit(sender_id="web-1")["code"]
+    with session_scope() as session:
+        repo = PetitionRepository(session)
+        assert [p.code for p in repo.of_conversations(["web-1", "web-3"])] == [first, second]
+        assert {p.conversation_id for p in repo.of_conversations(["web-1", "web-2"])} == {
+            "web-1",
+            "web-2",
+        }
+        assert repo.of_conversations([]) == []
