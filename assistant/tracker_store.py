@@ -90,12 +90,13 @@ def masked_event_object(event: Event) -> Event:
 def masked_contact(event: UserUttered) -> UserUttered:
     """A message typed in answer to a contact question, masked whole (text, parsed text and
     the entities' values); ``event`` itself when it is already."""
+    parsed = (event.parse_data or {}).get("text")
+    if event.text in (None, "", MASK) and parsed in (None, "", MASK):
+        if all(entity.get("value") == MASK for entity in event.entities or []):
+            return event  # saved before: checked without a copy (this runs at every save)
     data = event.as_dict()
     parse = data.get("parse_data") or {}
     entities = parse.get("entities") or []
-    if data.get("text") in (None, "", MASK) and parse.get("text") in (None, "", MASK):
-        if all(entity.get("value") == MASK for entity in entities):
-            return event
     for container in (data, parse):
         if container.get("text"):
             container["text"] = MASK

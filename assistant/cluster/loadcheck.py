@@ -96,8 +96,9 @@ def petition_problems(
     ``filed``: the conversation's petitions in the database (code, reporter_name, phone)."""
     if not citizen.files_petition:
         return (["a petition filed by a conversation that filed none"] if filed else []), []
-    form = turns[: len(petition(citizen)) - 1]  # up to the consent, whose reply has the code
-    if len(form) < len(petition(citizen)) - 1:
+    size = len(petition(citizen)) - 1  # up to the consent, whose reply has the code
+    form = turns[:size]
+    if len(form) < size:
         return [], []  # a script too short to send the form
     said = "\n".join(form[-1].replies) if not form[-1].apologized else ""
     told = list(dict.fromkeys(find_codes(said)))  # "Mã phản ánh: X … nhắn “phản ánh X …”"
@@ -153,8 +154,8 @@ def check(people: List[Citizen], results: Dict[str, List[Turn]], events: Dict[st
                     late.append(f"{citizen.sender} turn {number}, {turn.sent - killed_at:.1f} s "
                                 "after the replica was gone")  # fmt: skip
         stored = events.get(citizen.sender, [])
-        stored_turns = exchanges(stored)
-        order += [f"{citizen.sender}: {p}" for p in compare(turns, stored_turns, [citizen.consent])]
+        mismatches = compare(turns, exchanges(stored), [citizen.consent])
+        order += [f"{citizen.sender}: {p}" for p in mismatches]
         stored_text = "\n".join(json.dumps(e, ensure_ascii=False) for e in stored)
         owners += [f"{citizen.sender}: {p}" for p in ownership(citizen, turns, stored_text, codes)]
         problems, told = petition_problems(citizen, turns, petitions.get(citizen.sender, []))
