@@ -1,14 +1,18 @@
 """Masking citizens' personal data in answers, logs and the conversation store.
 
 Phone numbers, ID numbers and other long digit runs are masked; dossier codes, dates and
-amounts are not personal and stay readable. Names are shown only as "Nguyễn V*** A".
+amounts are not personal and stay readable. Names a citizen types are masked by their shape
+(``assistant.text.names``: "Nguyễn Văn An", "tên tran thi b"); names the assistant shows
+are shown only as "Nguyễn V*** A".
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 
+from assistant.text.names import mask_names
 from assistant.text.normalize import PROTECTED_RE, nfc
 
 MASK = "***"
@@ -51,6 +55,16 @@ def mask_personal_numbers(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=20_000)
+def mask_personal_data(text: str) -> str:
+    """:func:`mask_personal_numbers`, and personal names masked as well (``***``).
+
+    Cached: the tracker store masks every message of a conversation at each of its saves."""
+    if not text:
+        return text
+    return mask_names(mask_personal_numbers(text), MASK)
+
+
 # Rasa 3.6 logs structured events as JSON with non-ASCII letters escaped ("\\u0111" is "đ"):
 # masked as they are, their hex digits read as numbers and the Vietnamese text is mangled.
 _ESCAPE_RE = re.compile(r"\\u([0-9a-fA-F]{4})")
@@ -63,10 +77,10 @@ def _unescape(match: re.Match) -> str:
 
 
 def mask_log_text(text: str) -> str:
-    """:func:`mask_personal_numbers` for a log line, JSON escapes of letters read as letters."""
+    """:func:`mask_personal_data` for a log line, JSON escapes of letters read as letters."""
     if "\\u" in text:
         text = _ESCAPE_RE.sub(_unescape, text)
-    return mask_personal_numbers(text)
+    return mask_names(mask_personal_numbers(text), MASK)
 
 
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:

@@ -21,24 +21,20 @@ optionally followed by the province ("Ninh Kiều, TP Cần Thơ").
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import re
-import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 from assistant.settings import get_settings
+from assistant.text import places
 from assistant.text.normalize import fold, nfc
 
 # Pass as province_code to look in every province instead of PETITION_PROVINCE's.
 ALL_PROVINCES = "*"
 
 KINDS = ("xã", "phường", "đặc khu")
-
-_PACKAGE = "vietnamadminunits"
 
 # Words a citizen may put before the name (folded), and the kind each one says (None: none).
 # "thị trấn" no longer exists since July 2025, but people still write it.
@@ -245,18 +241,9 @@ def _entries(province_code: str | int | None) -> Tuple[_Entry, ...]:
     return data.by_province[code]
 
 
-def _dataset_path() -> Path:
-    # find_spec locates the package without running its __init__ (which imports the parser).
-    spec = importlib.util.find_spec(_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"{_PACKAGE} is not installed: pip install -r requirements.txt")
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "dataset.db"
-
-
 @lru_cache(maxsize=1)
 def _data() -> _Data:
-    path = _dataset_path()
-    with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)) as db:
+    with closing(places.connect()) as db:
         rows = db.execute(
             "SELECT provinceCode, province, wardCode, ward FROM admin_units"
             " ORDER BY provinceCode, wardCode"
@@ -269,7 +256,7 @@ def _data() -> _Data:
         province_name = " ".join(nfc(province_name).split())
         kind = next((k for k in KINDS if name.lower().startswith(k + " ")), None)
         if kind is None:
-            raise ValueError(f"{_PACKAGE}: no kind in commune name {name!r} ({code})")
+            raise ValueError(f"{places.PACKAGE}: no kind in commune name {name!r} ({code})")
         unit = Commune(str(code), name, kind, str(province_code), province_name)
         key = _key(unit.short_name)
         grouped.setdefault(unit.province_code, []).append(_Entry(unit, key, key.replace(" ", "")))
