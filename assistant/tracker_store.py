@@ -1,12 +1,16 @@
-"""A Rasa tracker store that never stores personal numbers in clear.
+"""A Rasa tracker store that never stores personal numbers or names in clear.
 
 It wraps the real store (in memory by default, PostgreSQL or any SQL database when
-``TRACKER_STORE_URL`` is set) and masks, before saving: phone, ID and other long digit runs in
-what the citizen typed (text and parse data), the value of the verification and call-back
-phone slots, and the numbers in what a citizen typed into a form (a comment on an answer, a
-message for staff). A message typed while a petition asks for the citizen's name and phone
-is masked whole: a name has no pattern to find it by, so whatever answers that question is
-stored as ``***`` (a question asked in between too). The conversation being processed keeps
+``TRACKER_STORE_URL`` is set) and masks, before saving: phone, ID and other long digit runs
+and names shaped as names (``assistant.privacy.mask_personal_data``) in what the citizen typed
+(text, parse data, entity values), the value of the verification and call-back phone slots,
+and the same in what a citizen typed into a form (a comment on an answer, a message for staff,
+a petition's description; a petition's location keeps its names, which are streets'), and
+the same in what the assistant said (a petition's summary repeats the citizen's words). A
+message typed while a petition asks for the citizen's name and phone is masked whole: not
+every name has the shape, so whatever answers that question is stored as ``***`` (a
+question asked in between too). A name typed where nothing asked for it (the form a turn
+behind after a lost turn, say) is masked by its shape. The conversation being processed keeps
 the clear values in memory for its own turn, which is all the verification and the petition
 need; what lands on disk is masked.
 
@@ -23,10 +27,10 @@ from urllib.parse import unquote, urlparse
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from assistant.privacy import MASK, install_log_masking, mask_personal_numbers
+from assistant.privacy import MASK, install_log_masking, mask_personal_data, mask_personal_numbers
 
 # Rasa imports this module at every start (endpoints.yml names it), so this is where the Rasa
 # process gets its log masking: at LOG_LEVEL=DEBUG Rasa logs each parsed message whole.
@@ -38,9 +42,21 @@ SENSITIVE_SLOTS = frozenset(
 # The questions whose answer is the citizen's name and phone: the answer is masked whole.
 CONTACT_QUESTIONS = frozenset({"petition_consent", "petition_contact"})
 # What a citizen typed into a form, kept as text with its personal numbers masked.
-FREE_TEXT_SLOTS = frozenset(
-    {"feedback_comment", "handoff_message", "petition_description", "petition_location"}
-)
+FREE_TEXT_SLOTS = frozenset({"feedback_comment", "handoff_message", "petition_description"})
+# A place: its numbers are masked, its names kept ("đường Nguyễn Văn Cừ", "gần chợ Trần Phú").
+PLACE_SLOTS = frozenset({"petition_location"})
+
+
+def _slot_mask(name: str):
+    return mask_personal_data if name in FREE_TEXT_SLOTS else mask_personal_numbers
+
+
+def _entity_masked(entity: Dict[str, Any]) -> bool:
+    """Whether an entity's value is as it is stored (phone digits: ``***``)."""
+    value = entity.get("value")
+    if entity.get("entity") == "phone_last4":
+        return value == MASK
+    return not isinstance(value, str) or mask_personal_data(value) == value
 
 
 def masked_event(event: Dict[str, Any]) -> Dict[str, Any]:
@@ -48,19 +64,23 @@ def masked_event(event: Dict[str, Any]) -> Dict[str, Any]:
     event = copy.deepcopy(event)
     if event.get("event") == "user":
         if event.get("text"):
-            event["text"] = mask_personal_numbers(event["text"])
+            event["text"] = mask_personal_data(event["text"])
         parse = event.get("parse_data") or {}
         if parse.get("text"):
-            parse["text"] = mask_personal_numbers(parse["text"])
+            parse["text"] = mask_personal_data(parse["text"])
         for entity in parse.get("entities") or []:
             if entity.get("entity") == "phone_last4":
                 entity["value"] = MASK
+            elif isinstance(entity.get("value"), str):
+                entity["value"] = mask_personal_data(entity["value"])
+    elif event.get("event") == "bot" and event.get("text"):
+        event["text"] = mask_personal_data(event["text"])
     elif event.get("event") == "slot" and event.get("name") in SENSITIVE_SLOTS:
         if event.get("value") is not None:
             event["value"] = MASK
-    elif event.get("event") == "slot" and event.get("name") in FREE_TEXT_SLOTS:
+    elif event.get("event") == "slot" and event.get("name") in FREE_TEXT_SLOTS | PLACE_SLOTS:
         if isinstance(event.get("value"), str):
-            event["value"] = mask_personal_numbers(event["value"])
+            event["value"] = _slot_mask(event["name"])(event["value"])
     return event
 
 
@@ -69,20 +89,21 @@ def masked_event_object(event: Event) -> Event:
     if isinstance(event, UserUttered):
         parse_text = (event.parse_data or {}).get("text")
         if (
-            mask_personal_numbers(event.text or "") == (event.text or "")
-            and mask_personal_numbers(parse_text or "") == (parse_text or "")
-            and not any(
-                e.get("entity") == "phone_last4" and e.get("value") != MASK
-                for e in event.entities or []
-            )
+            mask_personal_data(event.text or "") == (event.text or "")
+            and mask_personal_data(parse_text or "") == (parse_text or "")
+            and all(_entity_masked(e) for e in event.entities or [])
         ):
             return event
         return Event.from_parameters(masked_event(event.as_dict()))
+    if isinstance(event, BotUttered) and event.text:
+        if mask_personal_data(event.text) != event.text:
+            return Event.from_parameters(masked_event(event.as_dict()))
+        return event
     if isinstance(event, SlotSet) and event.key in SENSITIVE_SLOTS:
         if event.value is not None and event.value != MASK:
             return Event.from_parameters(masked_event(event.as_dict()))
-    if isinstance(event, SlotSet) and event.key in FREE_TEXT_SLOTS:
-        if isinstance(event.value, str) and mask_personal_numbers(event.value) != event.value:
+    if isinstance(event, SlotSet) and event.key in FREE_TEXT_SLOTS | PLACE_SLOTS:
+        if isinstance(event.value, str) and _slot_mask(event.key)(event.value) != event.value:
             return Event.from_parameters(masked_event(event.as_dict()))
     return event
 

@@ -18,7 +18,7 @@ from assistant import audit
 from assistant.db.session import session_scope
 from assistant.feedback.repository import FeedbackRepository
 from assistant.inbox.repository import InboxRepository
-from assistant.privacy import mask_personal_numbers
+from assistant.privacy import mask_personal_data
 from assistant.sender_hash import sender_hash
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class Answered:
 
 
 def _masked(text: str | None) -> str:
-    return mask_personal_numbers((text or "").strip())[:MAX_TEXT]
+    return mask_personal_data((text or "").strip())[:MAX_TEXT]
 
 
 def _over_limit(repo: FeedbackRepository, who: str, now: datetime) -> bool:

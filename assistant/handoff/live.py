@@ -24,7 +24,7 @@ from assistant.db.models import Handoff, HandoffMessage
 from assistant.db.session import session_scope
 from assistant.handoff.live_repository import OPEN, LiveRepository
 from assistant.handoff.service import HandoffError
-from assistant.privacy import mask_personal_numbers
+from assistant.privacy import mask_personal_data
 from assistant.settings import get_settings
 
 MAX_TEXT = 2000
@@ -129,7 +129,7 @@ class LiveDesk:
             row = repo.open_for(conversation_id)
             if row is None:
                 return None
-            masked = mask_personal_numbers(_clean(text))
+            masked = mask_personal_data(_clean(text))
             repo.add_message(handoff_id=row.id, direction="in", text=masked, created_at=now)
             # "thôi", "hủy" while still waiting: the citizen leaves the queue (the portal's
             # pump resumes the conversation); once taken, it is words for the staff member.
@@ -214,7 +214,7 @@ class LiveDesk:
                 handoff_id=row.id,
                 direction="out",
                 author=actor,
-                text=mask_personal_numbers(text),
+                text=mask_personal_data(text),
                 outgoing=text,
                 created_at=now,
             )

@@ -21,7 +21,7 @@ from assistant.db.session import session_scope
 from assistant.handoff.hours import DEFAULT_HOURS, WorkingHours
 from assistant.handoff.repository import HandoffRepository
 from assistant.localtime import local_now
-from assistant.privacy import mask_personal_numbers
+from assistant.privacy import mask_personal_data
 from assistant.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class HandoffService:
                 conversation_id=conversation_id[:128],
                 trigger=trigger[:16],
                 context=context or None,
-                message=mask_personal_numbers((message or "").strip())[:MAX_MESSAGE],
+                message=mask_personal_data((message or "").strip())[:MAX_MESSAGE],
                 phone=phone_number(phone or ""),
                 note="",
                 created_at=now,
@@ -147,7 +147,7 @@ class HandoffService:
             row = self._ticket(session, handoff_id)
             if row.status != "assigned" or row.assigned_to != actor:
                 raise HandoffError("Chỉ cán bộ đã nhận lời nhắn mới đóng được lời nhắn đó.")
-            note = mask_personal_numbers((note or "").strip())[:MAX_MESSAGE]
+            note = mask_personal_data((note or "").strip())[:MAX_MESSAGE]
             row.status, row.note, row.done_at = "done", note, audit.utcnow()
             audit.record(
                 session, actor, "finish", "handoff", row.id, {"status": "assigned"},

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from assistant import audit
 from assistant.db.models import TrainingExample
 from assistant.heldout import held_out_index, refusal
-from assistant.privacy import mask_personal_numbers
+from assistant.privacy import mask_personal_data
 from assistant.settings import PROJECT_ROOT
 
 MAX_TEXT = 1000
@@ -50,7 +50,7 @@ class TrainingExampleRepository:
     def add(self, actor: str, intent: str, text: str, source: str = "staff") -> TrainingExample:
         if intent not in trainable_intents():
             raise InboxError("Hãy chọn một ý định (intent) hợp lệ cho câu mẫu.")
-        cleaned = mask_personal_numbers(" ".join((text or "").split()))
+        cleaned = mask_personal_data(" ".join((text or "").split()))
         if not cleaned:
             raise InboxError("Câu mẫu không được để trống.")
         if len(cleaned) > MAX_TEXT:

@@ -26,7 +26,7 @@ from assistant.inbox.examples import (
     TrainingExampleRepository,
     trainable_intents,
 )
-from assistant.privacy import mask_personal_numbers
+from assistant.privacy import mask_personal_data
 from assistant.sender_hash import sender_hash
 
 DECISIONS = ("paraphrase", "faq", "alias", "noise")
@@ -80,7 +80,7 @@ class InboxRepository:
             sender_hash=sender_hash(sender_id),
             channel=(channel or "")[:32],
             # Masked before it is cut, so that a number on the cut is still recognised.
-            text=mask_personal_numbers(cleaned)[:MAX_TEXT],
+            text=mask_personal_data(cleaned)[:MAX_TEXT],
             intent=(intent or "")[:64],
             confidence=float(confidence or 0.0),
             reason=reason,

@@ -31,7 +31,7 @@ from assistant.petitions.statuses import NEW
 from assistant.petitions.text import SIMILARITY_THRESHOLD, check_description, similarity
 from assistant.petitions.verification import Outcome, OwnershipGate
 from assistant.petitions.views import owner_view, public_view
-from assistant.privacy import mask_personal_numbers
+from assistant.privacy import mask_personal_data, mask_personal_numbers
 from assistant.sender_hash import sender_hash, sender_ref
 from assistant.settings import get_settings
 from assistant.text.normalize import fold
@@ -87,7 +87,7 @@ class PetitionService(StaffDesk, Notifier):
         words), best first: public views with a ``similarity`` score."""
         now = now or utcnow()
         days = get_settings().petition_duplicate_days if days is None else days
-        description = mask_personal_numbers(description or "")
+        description = mask_personal_data(description or "")
         with session_scope(self.url) as session:
             rows = PetitionRepository(session).open_nearby(
                 category_key, commune_code, now - timedelta(days=days)
@@ -135,7 +135,7 @@ class PetitionService(StaffDesk, Notifier):
         reason = check_description(description)
         if reason:
             raise PetitionError(reason)
-        description = mask_personal_numbers((description or "").strip())[:MAX_DESCRIPTION]
+        description = mask_personal_data((description or "").strip())[:MAX_DESCRIPTION]
         tokens = list(dict.fromkeys(t for t in photo_tokens if t))
         if len(tokens) > MAX_PHOTOS:
             raise PetitionError(f"Mỗi phản ánh được gửi kèm tối đa {MAX_PHOTOS} ảnh.")

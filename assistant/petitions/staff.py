@@ -31,7 +31,7 @@ from assistant.petitions.statuses import (
     next_statuses,
 )
 from assistant.petitions.views import staff_view, unit_name
-from assistant.privacy import mask_personal_numbers
+from assistant.privacy import mask_personal_data
 from assistant.text.normalize import fold
 
 PAGE = 30
@@ -140,7 +140,7 @@ class StaffDesk:
             )  # fmt: skip
 
     def change_status(self, code: str, status: str, actor: str, reason: str | None = None) -> None:
-        reason = mask_personal_numbers(" ".join((reason or "").split()))[:MAX_REASON]
+        reason = mask_personal_data(" ".join((reason or "").split()))[:MAX_REASON]
         with session_scope(self.url) as session:
             row = self._petition(session, code)
             if status not in STATUSES or not allowed(row.status, status):
@@ -166,7 +166,7 @@ class StaffDesk:
 
     def reply(self, code: str, text: str, actor: str) -> None:
         """Publish the authorities' answer (masked) and tell the followers."""
-        text = mask_personal_numbers((text or "").strip())
+        text = mask_personal_data((text or "").strip())
         if not text:
             raise PetitionError("Anh/Chị vui lòng nhập nội dung trả lời.")
         if len(text) > MAX_REPLY:

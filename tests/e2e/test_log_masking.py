@@ -1,4 +1,5 @@
-"""End to end: at LOG_LEVEL=DEBUG no process the project starts writes a personal number.
+"""End to end: at LOG_LEVEL=DEBUG no process the project starts writes a personal number or a
+name typed by a citizen.
 
 Rasa logs each parsed message whole at DEBUG; the masking is installed in Rasa (through the
 tracker store and REST channel modules it loads), the action server (the actions package)
@@ -27,9 +28,10 @@ pytestmark = pytest.mark.e2e
 
 CODE = "000.00.27.H13-240115-0001"
 PHONE, ID_NUMBER, OWNER_PHONE = "0912345678", "079203001234", "0987654321"
+NAME = "Trần Văn Bình"
 
 
-def test_debug_logs_of_every_server_hold_no_personal_number(tmp_path):
+def test_debug_logs_of_every_server_hold_no_personal_number_or_name(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'e2e.db'}"
     upgrade(database_url)
     import_catalog(PROJECT_ROOT / "data" / "catalog" / "seed.yml", database_url)
@@ -54,11 +56,15 @@ def test_debug_logs_of_every_server_hold_no_personal_number(tmp_path):
             reply = requests.post(url, json={"sender": "pii", "message": text}, timeout=30)
             replies = texts(reply)
         assert replies[-1].startswith(f"Hồ sơ {CODE}")  # the lookup really ran
+        thanks = {"sender": "pii", "message": f"cảm ơn, tôi là {NAME}"}
+        texts(requests.post(url, json=thanks, timeout=30))
     logs = {log.name: log.read_text("utf-8", errors="replace") for log in tmp_path.glob("*.log")}
     assert set(logs) == {"actions.log", "rasa.log", "web.log"}
     for name, content in logs.items():
         for number in (PHONE, ID_NUMBER, OWNER_PHONE):
             assert number not in content, (number, name)
         assert not re.search(r"(?<![\d.-])4321(?!\d)", content), name  # the digits given
+        assert NAME not in content and "Mỹ Lệ" not in content, name  # typed, and the owner's
     # Not vacuous: Rasa did log the message at DEBUG, masked.
     assert f"Số điện thoại của tôi là ***, CCCD ***, hồ sơ {CODE}" in logs["rasa.log"]
+    assert "cảm ơn, tôi là ***" in logs["rasa.log"]

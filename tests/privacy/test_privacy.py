@@ -12,6 +12,7 @@ from assistant.privacy import (
     install_log_masking,
     mask_log_text,
     mask_name,
+    mask_personal_data,
     mask_personal_numbers,
     redact_query_secrets,
 )
@@ -60,10 +61,14 @@ def test_log_filter_masks_messages_and_arguments():
     assert record.getMessage() == "user said ***"
 
 
-async def test_tracker_store_keeps_only_masked_values():
+def memory_store():
+    """A masking store over memory, and an empty conversation to save in it."""
     domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    store = MaskingTrackerStore(domain, url="")
-    tracker = DialogueStateTracker("citizen", domain.slots)
+    return MaskingTrackerStore(domain, url=""), DialogueStateTracker("citizen", domain.slots)
+
+
+async def test_tracker_store_keeps_only_masked_values():
+    store, tracker = memory_store()
     tracker.update(
         UserUttered(
             "4 số cuối là 5678, sđt 0912345678",
@@ -181,9 +186,7 @@ def test_every_process_installs_the_masking(code):
 
 
 def test_the_stored_copy_reuses_events_with_nothing_to_mask():
-    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    store = MaskingTrackerStore(domain, url="")
-    tracker = DialogueStateTracker("citizen", domain.slots)
+    store, tracker = memory_store()
     plain = UserUttered("làm căn cước ở đâu", {"name": "ask_procedure", "confidence": 0.9})
     personal = UserUttered("sđt của tôi 0912345678", {"name": "inform", "confidence": 0.9})
     for event in (
@@ -205,9 +208,7 @@ def test_the_stored_copy_reuses_events_with_nothing_to_mask():
 
 
 def test_form_text_slots_keep_their_words_and_lose_their_numbers():
-    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    store = MaskingTrackerStore(domain, url="")
-    tracker = DialogueStateTracker("citizen", domain.slots)
+    store, tracker = memory_store()
     plain = SlotSet("feedback_comment", "thiếu mẫu tờ khai")
     for event in (plain, SlotSet("feedback_comment", "gọi tôi 0912345678 nhé")):
         tracker.update(event)
@@ -219,9 +220,7 @@ def test_form_text_slots_keep_their_words_and_lose_their_numbers():
 
 def test_the_answer_to_a_petitions_contact_question_is_stored_masked_whole():
     """A name has no pattern: what answers "họ tên và số điện thoại" is stored as ***."""
-    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
-    store = MaskingTrackerStore(domain, url="")
-    tracker = DialogueStateTracker("citizen", domain.slots)
+    store, tracker = memory_store()
     contact = UserUttered(
         "Nguyễn Văn An 0912345678",
         {"name": "inform", "confidence": 0.9},
@@ -229,7 +228,7 @@ def test_the_answer_to_a_petitions_contact_question_is_stored_masked_whole():
         {"text": "Nguyễn Văn An 0912345678"},
     )
     before = UserUttered("gửi", {"name": "affirm", "confidence": 0.9})
-    after = UserUttered("ông Nguyễn Văn An hỏi lệ phí", {"name": "ask_fee", "confidence": 0.9})
+    after = UserUttered("lệ phí bao nhiêu", {"name": "ask_fee", "confidence": 0.9})
     for event in (
         SlotSet("requested_slot", "petition_confirm"),
         before,
@@ -249,3 +248,58 @@ def test_the_answer_to_a_petitions_contact_question_is_stored_masked_whole():
     assert tracker.events[3].text == "Nguyễn Văn An 0912345678"  # the live turn keeps it
     again = store.masked(stored)  # saved again next turn: nothing left to copy
     assert again.events[3] is stored.events[3]
+
+
+def test_a_name_typed_where_nothing_asked_for_it_is_masked_by_its_shape():
+    """The form a turn behind (a turn lost with a killed replica): the name and phone answer
+    the send question, and the name is still not stored; the words around it are."""
+    store, tracker = memory_store()
+    late = UserUttered(
+        "Phạm Văn An 0912000003",
+        {"name": "inform", "confidence": 0.9},
+        [{"entity": "person", "value": "Phạm Văn An", "start": 0, "end": 11}],
+        {"text": "Phạm Văn An 0912000003"},
+    )
+    asked = UserUttered("tôi tên tran thi bich, hỏi lệ phí", {"name": "ask_fee"})
+    for event in (SlotSet("requested_slot", "petition_confirm"), late, asked):
+        tracker.update(event)
+    stored = store.masked(tracker)
+    assert stored.events[1].text == "*** ***"
+    assert stored.events[1].parse_data["text"] == "*** ***"
+    assert stored.events[1].entities[0]["value"] == "***"
+    assert stored.events[2].text == "tôi tên ***, hỏi lệ phí"
+    assert "Phạm" not in str(stored.events[1].as_dict())
+    assert tracker.events[1].text == "Phạm Văn An 0912000003"  # the live turn keeps it
+
+
+def test_a_petitions_description_loses_names_and_its_location_keeps_the_streets():
+    store, tracker = memory_store()
+    for event in (
+        SlotSet("petition_description", "ông Nguyễn Văn Tư đổ rác ra lề đường"),
+        SlotSet("petition_location", "số 5 Nguyễn Văn Cừ, gần chợ, 0912345678"),
+    ):
+        tracker.update(event)
+    stored = store.masked(tracker)
+    assert stored.events[0].value == "ông *** đổ rác ra lề đường"
+    assert stored.events[1].value == "số 5 Nguyễn Văn Cừ, gần chợ, ***"
+
+
+def test_names_are_masked_in_logs_and_personal_data():
+    assert mask_personal_data("Lê Thị Hồng Nhung, 0912345678") == "***, ***"
+    assert mask_personal_data("hồ sơ ở Hà Nội") == "hồ sơ ở Hà Nội"
+    assert mask_log_text('{"text": "Tr\\u1ea7n V\\u0103n B\\u00ecnh h\\u1ecfi"}') == (
+        '{"text": "*** hỏi"}'
+    )
+
+
+def test_what_the_assistant_repeats_of_the_citizens_words_is_stored_masked():
+    """The petition's summary repeats the description: its name and phone are not stored."""
+    store, tracker = memory_store()
+    summary = BotUttered("- Nội dung: ông Nguyễn Văn Tư đổ rác, gọi 0912345678", {"buttons": []})
+    shown = BotUttered("Hồ sơ 000.30.14.H13-261207-0001 của Nguyễn V*** A: Đã tiếp nhận.")
+    for event in (summary, shown):
+        tracker.update(event)
+    stored = store.masked(tracker)
+    assert stored.events[0].text == "- Nội dung: ông *** đổ rác, gọi ***"
+    assert stored.events[0].data == {"buttons": []}
+    assert stored.events[1] is shown  # a code and a name masked already: nothing to copy
