@@ -7,9 +7,10 @@ received and Rasa's events in PostgreSQL (the tracker store, table ``events``).
   sends the next turns to the living replica).
 - Each conversation's ``user`` events are the texts sent, in order, each once (compared as
   the tracker store masks them: a petition's name and phone whole), and the bot texts after
-  each are the replies received: no reply lost or duplicated. A turn answered with the
-  apology (a replica killed under it) may be missing from the tracker, or there with
-  whatever the bot got to say.
+  each are the replies received (masked the same way): no reply lost or duplicated. A
+  contact answer typed out of its place (the form a turn behind after a lost turn) is
+  masked by the name's shape instead. A turn answered with the apology (a replica killed
+  under it) may be missing from the tracker, or there with whatever the bot got to say.
 - A dossier is opened only by its own conversation: the reply to the right digits shows its
   code and status, the reply to another citizen's digits does not, and no other citizen's
   code appears in a conversation's replies or events.
@@ -28,7 +29,7 @@ from typing import Dict, Iterable, List, Tuple
 
 from assistant.cluster.loadgen import STATUS_TEXT, Citizen, Turn, petition
 from assistant.petitions.codes import find_codes
-from assistant.privacy import MASK, mask_personal_numbers
+from assistant.privacy import MASK, mask_personal_data
 
 # How late the moment a killed replica was gone may be noted: a thread polls its process
 # every 10 ms, behind the load's event loop for the GIL (CI saw a turn sent "0.0 s after").
@@ -54,11 +55,13 @@ def compare(turns: List[Turn], stored: List[Exchange], whole: Iterable[str] = ()
     position = 0
     whole = set(whole)
     for number, turn in enumerate(turns, 1):
-        expected = MASK if turn.text in whole else mask_personal_numbers(turn.text)
+        # A contact answer typed a turn late (the form behind after a lost turn) is masked
+        # by its shape instead of whole.
+        expected = {mask_personal_data(turn.text)} | ({MASK} if turn.text in whole else set())
         here = stored[position] if position < len(stored) else None
-        if here is not None and here[0] == expected:
+        if here is not None and here[0] in expected:
             position += 1
-            if not turn.apologized and here[1] != turn.replies:
+            if not turn.apologized and here[1] != [mask_personal_data(r) for r in turn.replies]:
                 problems.append(f"turn {number}: the tracker's bot texts differ from the reply")
         elif not turn.apologized:
             problems.append(f"turn {number} ({turn.text!r}) not in the tracker in its place")

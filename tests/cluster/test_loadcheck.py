@@ -55,6 +55,14 @@ def test_lost_duplicated_misplaced_or_different_turns_are_problems(stored, probl
     assert compare(TURNS, stored) == problems
 
 
+def test_the_bot_texts_are_compared_as_the_tracker_store_masks_them():
+    turns = [turn("gặp ai", "Anh/Chị gọi 1022 gặp Trần Văn Bình")]
+    assert compare(turns, [("gặp ai", ["Anh/Chị gọi *** gặp ***"])]) == []
+    assert compare(turns, [("gặp ai", ["Anh/Chị gọi 1022 gặp Trần Văn Bình"])]) == [
+        "turn 1: the tracker's bot texts differ from the reply"
+    ]
+
+
 def test_an_apologized_turn_may_be_missing_or_present():
     turns = [TURNS[0], turn("mất bao lâu", APOLOGY), TURNS[1]]
     assert compare(turns, STORED) == []
@@ -174,6 +182,8 @@ def test_a_petitions_name_and_phone_are_compared_as_stored_masked_whole():
         f"turn 7 ({FILER.consent!r}) not in the tracker in its place",
         "an extra user event in the tracker: '***'",
     ]
+    late = [(t.text, t.replies) for t in turns[:-1]] + [("*** ***", turns[-1].replies)]
+    assert compare(turns, late, [FILER.consent]) == []  # typed out of its place: by shape
     leaked = events(*[(t.text, t.replies) for t in turns])  # the name stored in clear
     verdict = check([FILER], {FILER.sender: turns}, {FILER.sender: leaked},
                     petitions={FILER.sender: [row()]})  # fmt: skip
